@@ -1,0 +1,17 @@
+#pragma once
+
+#include "runtime/command/retry_policy.hpp"
+
+namespace shelfwire {
+
+/// Command actors and their supervisors. Keys `commands.*` in the node config.
+struct command_options {
+  retry_policy retry;
+  /// Supervisor shards per node; an ESL always maps to the same shard, which
+  /// keeps one command in flight per ESL, in submission order.
+  int supervisors = 2;
+  /// Restarts of a crashed command actor before its outcome is `failed`.
+  int max_restarts = 1;
+};
+
+} // namespace shelfwire

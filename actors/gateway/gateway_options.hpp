@@ -1,0 +1,17 @@
+#pragma once
+
+#include <string>
+
+namespace shelfwire {
+
+/// The southbound side: where gateways are. Keys `gateway.*` in the node config.
+struct gateway_options {
+  /// Topic prefix of the gateway contract: `{prefix}/{gw}/action|response|status`.
+  std::string topic_prefix = "/gw";
+  /// MQTT connections per node that take gateway responses (shared subscription).
+  int response_consumers = 1;
+  /// Shared-subscription group for responses: `$share/{group}/{prefix}/+/response`.
+  std::string response_share_group = "shelfwire-responses";
+};
+
+} // namespace shelfwire

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <string>
+
+namespace shelfwire {
+
+/// The routing manager: gateway status -> RSSI table. Keys `routing.*`.
+struct routing_manager_options {
+  /// Consume gateway status on this node.
+  bool consume = true;
+  /// MQTT connections (each with its own consumer actor) in the shared group.
+  int consumers = 1;
+  /// Shared-subscription group: `$share/{group}/{prefix}/+/status`.
+  std::string share_group = "shelfwire-routing";
+  /// Flush to Redis when this many adverts are buffered ...
+  int batch_max_adverts = 5'000;
+  /// ... or when the oldest buffered advert is this old.
+  int flush_interval_ms = 20;
+};
+
+} // namespace shelfwire

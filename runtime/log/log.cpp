@@ -1,0 +1,134 @@
+#include "runtime/log/log.hpp"
+
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+namespace shelfwire::log {
+
+namespace {
+
+struct state {
+  std::mutex mtx;
+  std::vector<spdlog::sink_ptr> sinks;
+  spdlog::level::level_enum level = spdlog::level::info;
+  std::map<std::string, spdlog::level::level_enum, std::less<>> module_levels;
+  std::map<std::string, std::shared_ptr<spdlog::logger>, std::less<>> loggers;
+  std::string pattern = "%Y-%m-%dT%H:%M:%S.%e %L shelfwire [%n] %v";
+};
+
+state& st() {
+  static state s;
+  return s;
+}
+
+bool parse_level(std::string_view s, spdlog::level::level_enum& out) {
+  static const std::pair<std::string_view, spdlog::level::level_enum> table[] = {
+    {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug},
+    {"info", spdlog::level::info},   {"warn", spdlog::level::warn},
+    {"error", spdlog::level::err},   {"critical", spdlog::level::critical},
+    {"off", spdlog::level::off},
+  };
+  for (auto& [name, lvl] : table)
+    if (name == s) {
+      out = lvl;
+      return true;
+    }
+  return false;
+}
+
+const char* legal_levels = "trace, debug, info, warn, error, critical, off";
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
+spdlog::level::level_enum level_for(const state& s, std::string_view module) {
+  auto i = s.module_levels.find(module);
+  return i == s.module_levels.end() ? s.level : i->second;
+}
+
+std::shared_ptr<spdlog::logger> make_logger(state& s, std::string_view module) {
+  auto lg = std::make_shared<spdlog::logger>(std::string{module}, s.sinks.begin(), s.sinks.end());
+  lg->set_pattern(s.pattern);
+  lg->set_level(level_for(s, module));
+  lg->flush_on(spdlog::level::warn);
+  return lg;
+}
+
+} // namespace
+
+std::string setup(const log_options& opts) {
+  spdlog::level::level_enum lvl;
+  if (!parse_level(opts.level, lvl))
+    return "log.level: expected one of " + std::string{legal_levels} + ", got '" + opts.level + "'";
+  std::map<std::string, spdlog::level::level_enum, std::less<>> mods;
+  std::string_view rest = opts.module_levels;
+  while (!rest.empty()) {
+    auto comma = rest.find(',');
+    auto item = trim(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    if (item.empty())
+      continue;
+    auto eq = item.find('=');
+    spdlog::level::level_enum ml;
+    if (eq == std::string_view::npos || trim(item.substr(0, eq)).empty()
+        || !parse_level(trim(item.substr(eq + 1)), ml))
+      return "log.module-levels: expected 'module=level,...' with levels " + std::string{legal_levels}
+             + ", got '" + std::string{item} + "'";
+    mods[std::string{trim(item.substr(0, eq))}] = ml;
+  }
+  std::vector<spdlog::sink_ptr> sinks;
+  if (opts.file.empty()) {
+    sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  } else {
+    try {
+      sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(opts.file));
+    } catch (const std::exception& e) {
+      return "log.file: cannot open '" + opts.file + "': " + e.what();
+    }
+  }
+  auto& s = st();
+  std::lock_guard<std::mutex> guard{s.mtx};
+  s.sinks = std::move(sinks);
+  s.level = lvl;
+  s.module_levels = std::move(mods);
+  s.pattern = "%Y-%m-%dT%H:%M:%S.%e %L " + opts.process_name + " [%n] %v";
+  // Rebuild existing loggers in place so held pointers see the new setup.
+  for (auto& [name, lg] : s.loggers) {
+    lg->sinks() = s.sinks;
+    lg->set_pattern(s.pattern);
+    lg->set_level(level_for(s, name));
+  }
+  return {};
+}
+
+std::shared_ptr<spdlog::logger> get(std::string_view module) {
+  auto& s = st();
+  std::lock_guard<std::mutex> guard{s.mtx};
+  auto i = s.loggers.find(module);
+  if (i != s.loggers.end())
+    return i->second;
+  if (s.sinks.empty())
+    s.sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto lg = make_logger(s, module);
+  s.loggers.emplace(std::string{module}, lg);
+  return lg;
+}
+
+void flush() {
+  auto& s = st();
+  std::lock_guard<std::mutex> guard{s.mtx};
+  for (auto& [name, lg] : s.loggers)
+    lg->flush();
+}
+
+} // namespace shelfwire::log

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace shelfwire::routing {
+
+/// How the RSSI routing table is kept in Redis. Keys `routing.*` and
+/// `redis.key-prefix` in the node config. See docs/routing-table.md.
+struct route_table_options {
+  /// Prefix of every key we write ("sw" -> "sw:rt:{ESL}").
+  std::string key_prefix = "sw";
+  /// A gateway entry not refreshed for this long is not used for routing.
+  int64_t stale_after_ms = 60'000;
+  /// An ESL not heard by anyone for this long disappears from Redis (key TTL).
+  int64_t forget_after_ms = 3'600'000;
+  /// Gateways kept per ESL: the best plus runner-ups.
+  int max_candidates = 4;
+};
+
+} // namespace shelfwire::routing
