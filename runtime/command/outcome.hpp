@@ -2,7 +2,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+
+#include "runtime/core/mac.hpp"
 
 namespace shelfwire {
 
@@ -56,5 +59,32 @@ constexpr uint32_t busy = 2;
 constexpr uint32_t low_battery = 3;
 constexpr uint32_t bad_request = 4;
 } // namespace nack_code
+
+
+
+/// Short machine words explaining an outcome (the `reason` of a result).
+namespace outcome_reason {
+inline constexpr std::string_view none = "";
+inline constexpr std::string_view no_fresh_route = "no_fresh_route";   ///< unroutable
+inline constexpr std::string_view no_reply = "no_reply";               ///< attempts exhausted, silent
+inline constexpr std::string_view no_more_candidates = "no_more_candidates"; ///< all tried, no repeat
+inline constexpr std::string_view deadline = "deadline";               ///< overall timeout hit
+inline constexpr std::string_view routing_unavailable = "routing_unavailable"; ///< Redis/broker down until the deadline
+inline constexpr std::string_view gateway_nack = "gateway_nack";       ///< nacked
+inline constexpr std::string_view crashed = "crashed";                 ///< restart budget spent
+inline constexpr std::string_view shutdown = "shutdown";               ///< node stopped first
+inline constexpr std::string_view superseded = "superseded";           ///< newer command, same op
+} // namespace outcome_reason
+
+/// The end of one command, as the command actor reports it.
+struct command_outcome {
+  outcome_status status = outcome_status::failed;
+  uint32_t code = 0;        ///< gateway NACK code when nacked
+  bool has_gw = false;      ///< whether `gw` is set
+  gw_mac gw;                ///< the gateway that answered, else the last one tried
+  uint32_t attempts = 0;    ///< actions published
+  std::string reason;       ///< one of outcome_reason
+  int64_t backbone_us = -1; ///< first dispatch -> deciding reply (acked/nacked only), else -1
+};
 
 } // namespace shelfwire

@@ -50,7 +50,11 @@ std::string_view to_string(publish_errc e);
 ///   `$share/<group>/<filter>`) and passed to the first matching handler.
 ///
 /// Metrics (under `metric_prefix`, e.g. "mqtt.egress."): published,
-/// publish_failed, received, reconnects, connects, delivery_complete; gauge up (0/1).
+/// publish_failed, received, unmatched (received, no subscription matched),
+/// reconnects, connects, delivery_complete; gauge up (0/1).
+///
+/// See runtime/mqtt/README.md for threads, callback rules and the
+/// TCP_NODELAY workaround.
 class client {
 public:
   client(client_options opts, metrics::registry& reg, std::string metric_prefix);
@@ -62,7 +66,9 @@ public:
   /// subscription "$share/group/a/+/b". Subscribed again after reconnects.
   void subscribe(std::string filter, int qos, message_handler handler);
 
-  /// Called on paho's threads whenever the link state changes.
+  /// Called on paho's threads whenever the link state changes (connecting
+  /// is reported by the client's reconnect timer thread). `stopped` is
+  /// reported on the thread that calls stop(); the destructor reports nothing.
   void on_state_change(std::function<void(link_state)> f);
 
   /// Starts connecting. Returns false only if the options are unusable
@@ -80,6 +86,8 @@ public:
   link_state state() const;
 
   /// Disconnects and stops reconnecting. Idempotent; called by the destructor.
+  /// Bounded (about 1.5 s at worst, milliseconds when the broker is gone).
+  /// After it returns no handler or observer is called.
   void stop();
 
   const client_options& options() const;

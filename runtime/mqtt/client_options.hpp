@@ -17,7 +17,8 @@ struct client_options {
   int keepalive_s = 10;
   /// Unacknowledged QoS 1 messages allowed in flight (paho default is 10).
   int max_inflight = 4096;
-  /// Time allowed for the TCP + CONNECT/CONNACK handshake.
+  /// Time allowed for the TCP + CONNECT/CONNACK handshake (paho takes whole
+  /// seconds: rounded up).
   int connect_timeout_ms = 2000;
   /// Reconnect backoff: first retry after min, doubling up to max.
   int reconnect_min_ms = 100;

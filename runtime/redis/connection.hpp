@@ -19,8 +19,16 @@ enum class errc : uint8_t {
   timeout,      ///< the server did not answer in time; the connection is reset
   io_error,     ///< socket error; the connection is reset
   protocol,     ///< unparseable reply; the connection is reset
+  /// The server answered with an error where the caller needed a result
+  /// (script error, OOM, READONLY, LOADING, WRONGTYPE). Per-reply errors of
+  /// the caller's own commands stay in the replies: `connection` returns it
+  /// only when AUTH or SELECT is refused while connecting (the connection is
+  /// then dropped and the backoff applies); the routing table returns it for
+  /// failed script calls (the connection stays up).
+  server_error,
 };
 
+/// A stable lower-case name for logs and metrics ("ok", "timeout", ...).
 std::string_view to_string(errc e);
 
 /// A Redis reply converted out of hiredis' structures.

@@ -32,7 +32,7 @@ struct decode_error {
   std::string key;
   std::string detail;
 
-  /// "wrong_type at 'esl': expected string, got int".
+  /// "wrong_type at 'esl': expected string, got integer".
   std::string to_string() const;
 };
 

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include <caf/fwd.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/messages/messages.hpp"
+#include "actors/node/node_context.hpp"
+#include "runtime/command/command_fsm.hpp"
+
+namespace shelfwire {
+
+/// One ESL command, alive from its start to its outcome. A thin shell around
+/// command_fsm: it turns the machine's steps into requests to the router
+/// pool and into timers, feeds it gateway replies, and reports the outcome to
+/// its supervisor (exactly once) before it quits.
+///
+/// Runs on the CAF scheduler; spawned and monitored by a command_supervisor.
+struct command_state {
+  static inline const char* name = "shelfwire.command";
+
+  node_context_ptr ctx;
+  caf::actor supervisor;
+  uint64_t id = 0;
+  command_spec cmd;
+  std::optional<command_fsm> fsm;
+  int64_t started_us = 0;
+  gw_mac current_gw; ///< gateway of the attempt in flight (for inspection)
+};
+
+caf::behavior command_actor(caf::stateful_actor<command_state>* self, node_context_ptr ctx,
+                            caf::actor supervisor, uint64_t id, command_spec cmd,
+                            int64_t accepted_us, int restarts);
+
+} // namespace shelfwire

@@ -1,0 +1,277 @@
+#include "actors/node/node.hpp"
+
+#include <random>
+#include <thread>
+
+#include <caf/all.hpp>
+
+#include "actors/command/command_supervisor.hpp"
+#include "actors/gateway/response_ingress.hpp"
+#include "actors/intake/job_intake.hpp"
+#include "actors/messages/messages.hpp"
+#include "actors/node/metrics_reporter.hpp"
+#include "config/node_config.hpp"
+#include "actors/router/route_lookup.hpp"
+#include "actors/router/router.hpp"
+#include "actors/routing/status_consumer.hpp"
+#include "runtime/core/hash.hpp"
+#include "runtime/log/log.hpp"
+#include "runtime/mqtt/client.hpp"
+
+namespace shelfwire {
+
+const caf::actor& node_context::shard_of(esl_mac esl) const {
+  return shards[mix64(esl.value()) % shards.size()];
+}
+
+namespace {
+
+uint64_t random_u64() {
+  std::random_device rd;
+  return (static_cast<uint64_t>(rd()) << 32) ^ rd();
+}
+
+/// Waits for `pred` with a deadline (shutdown bookkeeping, not tests).
+template <class Pred>
+bool wait_for(Pred pred, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= deadline)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds{5});
+  }
+  return true;
+}
+
+} // namespace
+
+struct node::impl {
+  std::shared_ptr<node_context> ctx;
+  std::unique_ptr<caf::actor_system_config> cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  std::vector<std::shared_ptr<mqtt::client>> consumers; ///< responses + status
+  std::shared_ptr<mqtt::client> intake_client;
+  caf::actor lookup;
+  caf::actor intake;
+  caf::actor reporter;
+  std::vector<caf::actor> workers; ///< ingress + status consumers
+  bool started = false;
+  bool stopped = false;
+
+  mqtt::client_options client_opts(const std::string& role) const {
+    auto o = ctx->opts.mqtt;
+    o.client_id = ctx->opts.mqtt_client_id_prefix + "-" + ctx->id.name + "-" + role;
+    return o;
+  }
+
+  std::shared_ptr<mqtt::client> make_client(const std::string& role) {
+    return std::make_shared<mqtt::client>(client_opts(role), *ctx->registry, "mqtt." + role + ".");
+  }
+};
+
+node::node(node_options opts) : impl_(std::make_unique<impl>()) {
+  resolve_node_name(opts);
+  auto ctx = std::make_shared<node_context>();
+  ctx->opts = std::move(opts);
+  ctx->id.name = ctx->opts.name;
+  ctx->id.incarnation = random_u64();
+  ctx->id.token_secret = random_u64();
+  ctx->registry = std::make_unique<metrics::registry>();
+  ctx->metrics = std::make_unique<node_metrics>(*ctx->registry);
+  impl_->ctx = std::move(ctx);
+}
+
+node::~node() {
+  stop();
+}
+
+const std::string& node::name() const {
+  return impl_->ctx->id.name;
+}
+
+uint64_t node::incarnation() const {
+  return impl_->ctx->id.incarnation;
+}
+
+metrics::registry& node::metrics() {
+  return *impl_->ctx->registry;
+}
+
+std::string node::metrics_json() const {
+  return metrics_snapshot_json(*impl_->ctx);
+}
+
+std::string node::start() {
+  auto& d = *impl_;
+  if (d.started)
+    return "node already started";
+  d.started = true;
+  auto& ctx = *d.ctx;
+  auto& opts = ctx.opts;
+  auto lg = log::get("node");
+
+  d.cfg = std::make_unique<caf::actor_system_config>();
+  auto threads = opts.scheduler_threads > 0
+                   ? static_cast<size_t>(opts.scheduler_threads)
+                   : static_cast<size_t>(std::max(2u, std::thread::hardware_concurrency()));
+  d.cfg->set("scheduler.max-threads", threads);
+  d.cfg->set("scheduler.policy", caf::atom_from_string(opts.scheduler_policy));
+  d.cfg->add_message_types<caf::id_block::shelfwire>();
+  d.sys = std::make_unique<caf::actor_system>(*d.cfg);
+  auto& sys = *d.sys;
+
+  // Outgoing: actions, results, metrics.
+  ctx.egress = d.make_client("egress");
+  if (!ctx.egress->start())
+    return "mqtt.url: cannot use '" + opts.mqtt.url + "'";
+
+  // Routing: the lookup port (own thread) and the router pool.
+  d.lookup = sys.spawn<caf::detached>(route_lookup, d.ctx);
+  ctx.routers = caf::actor_pool::make(
+    sys.dummy_execution_unit(), static_cast<size_t>(opts.routers.pool_size),
+    [&] { return sys.spawn(router, node_context_ptr{d.ctx}, d.lookup); },
+    caf::actor_pool::round_robin());
+
+  // Commands: one supervisor per shard.
+  for (int i = 0; i < opts.commands.supervisors; ++i)
+    ctx.shards.push_back(sys.spawn(command_supervisor, node_context_ptr{d.ctx},
+                                   static_cast<uint64_t>(i)));
+
+  // Gateway responses: consumers in the shared group, each with its ingress.
+  auto& gw = opts.gateway;
+  for (int i = 0; i < gw.response_consumers; ++i) {
+    auto ingress = sys.spawn(response_ingress, node_context_ptr{d.ctx});
+    d.workers.push_back(ingress);
+    auto c = d.make_client("responses" + std::to_string(i));
+    c->subscribe("$share/" + gw.response_share_group + "/" + gw.topic_prefix + "/+/response", 1,
+                 [ingress](mqtt::message&& m) {
+                   caf::anon_send(ingress,
+                                  mqtt_inbound{std::move(m.topic), std::move(m.payload)});
+                 });
+    c->start();
+    d.consumers.push_back(std::move(c));
+  }
+
+  // Routing manager: gateway status -> RSSI table.
+  if (opts.routing.consume) {
+    for (int i = 0; i < opts.routing.consumers; ++i) {
+      auto consumer = sys.spawn<caf::detached>(status_consumer, node_context_ptr{d.ctx});
+      d.workers.push_back(consumer);
+      auto c = d.make_client("status" + std::to_string(i));
+      c->subscribe("$share/" + opts.routing.share_group + "/" + gw.topic_prefix + "/+/status", 0,
+                   [consumer](mqtt::message&& m) {
+                     caf::anon_send(consumer,
+                                    mqtt_inbound{std::move(m.topic), std::move(m.payload)});
+                   });
+      c->start();
+      d.consumers.push_back(std::move(c));
+    }
+  }
+
+  d.reporter = sys.spawn(metrics_reporter, node_context_ptr{d.ctx});
+
+  // Intake last: take jobs once everything behind it exists.
+  if (opts.intake.enabled) {
+    d.intake = sys.spawn(job_intake, node_context_ptr{d.ctx});
+    d.intake_client = d.make_client("intake");
+    auto intake = d.intake;
+    d.intake_client->subscribe("$share/" + opts.intake.share_group + "/"
+                                 + opts.intake.topic_prefix + "/submit",
+                               1, [intake](mqtt::message&& m) {
+                                 caf::anon_send(intake, mqtt_inbound{std::move(m.topic),
+                                                                     std::move(m.payload)});
+                               });
+    d.intake_client->start();
+  }
+  lg->info("node '{}' started (incarnation {:016x}): {} routers, {} supervisors, {} response "
+           "consumers, {} status consumers, intake {}",
+           ctx.id.name, ctx.id.incarnation, opts.routers.pool_size, opts.commands.supervisors,
+           gw.response_consumers, opts.routing.consume ? opts.routing.consumers : 0,
+           opts.intake.enabled ? "on" : "off");
+  return {};
+}
+
+bool node::wait_ready(std::chrono::milliseconds timeout) {
+  auto& d = *impl_;
+  if (!d.started || d.stopped)
+    return false;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto left = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::max(deadline - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration{}));
+  };
+  if (!d.ctx->egress->wait_ready(left()))
+    return false;
+  for (auto& c : d.consumers)
+    if (!c->wait_ready(left()))
+      return false;
+  if (d.intake_client && !d.intake_client->wait_ready(left()))
+    return false;
+  log::get("node")->info("node '{}' ready", d.ctx->id.name);
+  return true;
+}
+
+void node::stop() {
+  auto& d = *impl_;
+  if (!d.started || d.stopped)
+    return;
+  d.stopped = true;
+  auto& ctx = *d.ctx;
+  auto& m = *ctx.metrics;
+  auto lg = log::get("node");
+  lg->info("node '{}' stopping: {} commands pending, {} jobs in flight", ctx.id.name,
+           m.commands_pending.value(), m.jobs_in_flight.value());
+  // 1. No new jobs.
+  if (d.intake_client)
+    d.intake_client->stop();
+  // 2. Let in-flight commands finish, within the drain budget.
+  wait_for([&] { return m.commands_pending.value() == 0; },
+           std::chrono::milliseconds{ctx.opts.drain_timeout_ms});
+  // 3. End what is left: every accepted command gets its outcome.
+  {
+    caf::scoped_actor self{*d.sys};
+    uint64_t ended = 0;
+    for (auto& shard : ctx.shards)
+      self->request(shard, std::chrono::seconds{10}, shutdown_atom_v)
+        .receive([&](uint64_t n) { ended += n; },
+                 [&](caf::error& e) {
+                   lg->error("a supervisor did not stop cleanly: {}", d.sys->render(e));
+                 });
+    if (ended > 0)
+      lg->warn("{} commands ended failed (shutdown) after the drain timeout", ended);
+  }
+  // 4. Results out: coordinators publish as their last outcomes arrive.
+  if (!wait_for([&] { return m.jobs_in_flight.value() == 0; }, std::chrono::seconds{5}))
+    lg->error("{} job results could not be published before shutdown (broker unreachable?)",
+              m.jobs_in_flight.value());
+  // 5. Stop listening, then stop talking.
+  for (auto& c : d.consumers)
+    c->stop();
+  ctx.egress->stop();
+  // 6. Stop the actors and the actor system.
+  auto exit = [&](const caf::actor& a) {
+    if (a)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  };
+  exit(d.intake);
+  exit(d.reporter);
+  for (auto& w : d.workers)
+    exit(w);
+  for (auto& s : ctx.shards)
+    exit(s);
+  exit(ctx.routers);
+  exit(d.lookup);
+  d.sys->await_all_actors_done();
+  d.workers.clear();
+  d.intake = d.reporter = d.lookup = caf::actor{};
+  d.ctx->routers = caf::actor{};
+  d.ctx->shards.clear();
+  d.consumers.clear();
+  d.intake_client.reset();
+  d.sys.reset();
+  d.cfg.reset();
+  lg->info("node '{}' stopped", ctx.id.name);
+  log::flush();
+}
+
+} // namespace shelfwire

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <array>
+
+#include "runtime/command/outcome.hpp"
+#include "runtime/metrics/registry.hpp"
+
+namespace shelfwire {
+
+/// The node-level metrics every actor updates, looked up once by name. The
+/// names are the public contract of `metrics.topic` snapshots and of the
+/// inspector (docs/operations.md).
+struct node_metrics {
+  explicit node_metrics(metrics::registry& reg);
+
+  metrics::registry& registry;
+
+  // commands (supervisors)
+  metrics::counter& commands_accepted;
+  metrics::counter& commands_started;
+  metrics::counter& commands_restarts;
+  metrics::counter& commands_queued_behind_esl; ///< waited for an earlier command of the same ESL
+  std::array<metrics::counter*, 6> outcomes;     ///< indexed by outcome_status
+  metrics::gauge& commands_pending;              ///< accepted, not ended
+  metrics::gauge& commands_in_flight;            ///< command actor running
+  metrics::histogram& latency_backbone_us;       ///< first dispatch -> deciding reply
+  metrics::histogram& latency_end_to_end_us;     ///< accepted -> outcome
+
+  // gateway responses (ingress, supervisors, command actors)
+  metrics::counter& replies_received;
+  metrics::counter& replies_malformed;
+  metrics::counter& replies_bad_token;
+  metrics::counter& replies_foreign;   ///< token minted by another node incarnation
+  metrics::counter& replies_legacy;    ///< no token
+  metrics::counter& replies_delivered; ///< handed to a live command actor
+  metrics::counter& replies_late;      ///< command already ended
+  metrics::counter& replies_unknown;   ///< legacy reply for an ESL with no command in flight
+  metrics::counter& replies_duplicate; ///< second answer to one attempt
+  metrics::counter& replies_stray;     ///< from a gateway/attempt the command did not use
+  metrics::counter& replies_esl_mismatch;
+
+  // routers
+  metrics::counter& router_dispatched;
+  metrics::counter& router_no_route;
+  metrics::counter& router_unavailable;
+  metrics::counter& router_publish_failed;
+  metrics::histogram& router_lookup_us;
+
+  // routing manager (status)
+  metrics::counter& status_received;
+  metrics::counter& status_malformed;
+  metrics::counter& status_gw_mismatch;
+  metrics::counter& status_adverts;
+  metrics::counter& status_skipped_adverts;
+  metrics::counter& status_adverts_dropped; ///< could not be written (Redis down)
+  metrics::counter& status_adverts_applied; ///< written to the RSSI table
+  metrics::counter& status_flushes;
+
+  // jobs (intake, coordinators)
+  metrics::counter& jobs_received;
+  metrics::counter& jobs_accepted;
+  metrics::counter& jobs_rejected;
+  metrics::counter& jobs_duplicate;
+  metrics::counter& jobs_completed;
+  metrics::counter& jobs_result_retries;
+  metrics::gauge& jobs_in_flight;
+
+  metrics::counter& outcome(outcome_status s) { return *outcomes[static_cast<size_t>(s)]; }
+};
+
+} // namespace shelfwire

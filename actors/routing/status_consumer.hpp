@@ -1,0 +1,41 @@
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <caf/fwd.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/messages/messages.hpp"
+#include "actors/node/node_context.hpp"
+#include "runtime/log/throttle.hpp"
+#include "runtime/redis/connection.hpp"
+#include "runtime/routing/route_table.hpp"
+
+namespace shelfwire {
+
+/// The routing manager's worker: takes gateway status messages (shared
+/// subscription `$share/{group}/{prefix}/+/status`, QoS 0), decodes them and
+/// writes the adverts to the RSSI table in batches (`routing.batch-max-adverts`
+/// or every `routing.flush-interval-ms`). Status is periodic and QoS 0: while
+/// Redis is down, batches are dropped and counted, not queued.
+///
+/// Owns one Redis connection; runs **detached** (own thread) because hiredis
+/// calls block. Several may run per node and across nodes.
+struct status_consumer_state {
+  static inline const char* name = "shelfwire.status_consumer";
+
+  node_context_ptr ctx;
+  std::unique_ptr<redis::connection> conn;
+  std::unique_ptr<routing::route_table> table;
+  std::vector<routing::status_update> batch;
+  size_t batch_adverts = 0;
+  bool flush_scheduled = false;
+  log::throttle malformed_log;
+  log::throttle redis_log{1};
+};
+
+caf::behavior status_consumer(caf::stateful_actor<status_consumer_state>* self,
+                              node_context_ptr ctx);
+
+} // namespace shelfwire

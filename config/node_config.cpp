@@ -1,0 +1,317 @@
+#include "config/node_config.hpp"
+
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+
+#include "config/validators.hpp"
+
+namespace shelfwire::config {
+
+namespace {
+
+constexpr int64_t second = 1'000;
+constexpr int64_t minute = 60 * second;
+constexpr int64_t hour = 60 * minute;
+constexpr int64_t day = 24 * hour;
+
+const std::vector<std::string>& log_levels() {
+  static const std::vector<std::string> levels = {"trace", "debug",    "info", "warn",
+                                                  "error", "critical", "off"};
+  return levels;
+}
+
+schema<node_options> build_node_schema() {
+  namespace v = validators;
+  schema<node_options> s{"shelfwire-node",
+                         "Runs one shelfwire node: an actor system that delivers commands to "
+                         "Electronic Shelf Labels through BLE gateways over MQTT."};
+
+  const std::string topic_legal = "an MQTT topic without '+', '#' or a trailing '/'";
+  const std::string group_legal = "a non-empty name without '/', '+' or '#'";
+
+  s.add_section("node", "Identity and shutdown of this process.");
+  s.string(
+      "node.name", [](auto& o) -> auto& { return o.name; },
+      "Identifies the node in logs, metrics and results; empty means \"<hostname>-<pid>\".",
+      "at most 64 of A-Z a-z 0-9 . _ -", v::name("._-", 0, 64));
+  s.integer(
+      "node.drain-timeout-ms", [](auto& o) -> auto& { return o.drain_timeout_ms; }, 0, 10 * minute,
+      "On SIGTERM, how long in-flight commands may finish before they end failed "
+      "(reason \"shutdown\").");
+
+  s.add_section("scheduler", "The CAF actor scheduler.");
+  s.integer(
+      "scheduler.threads", [](auto& o) -> auto& { return o.scheduler_threads; }, 0, 256,
+      "Scheduler worker threads; 0 means one per CPU core.");
+  s.enumeration(
+      "scheduler.policy", [](auto& o) -> auto& { return o.scheduler_policy; },
+      {"stealing", "sharing"},
+      "Scheduling policy: work stealing (per-thread queues) or sharing (one queue).");
+
+  s.add_section("log", "Logging (spdlog).");
+  s.enumeration(
+      "log.level", [](auto& o) -> auto& { return o.log.level; }, log_levels(),
+      "Default level of every module.");
+  s.string(
+      "log.module-levels", [](auto& o) -> auto& { return o.log.module_levels; },
+      "Per-module levels overriding log.level, e.g. \"mqtt=debug,redis=warn\"; empty for "
+      "none.",
+      "'module=level,...' with levels trace, debug, info, warn, error, critical, off",
+      v::module_levels(log_levels()));
+  s.string(
+      "log.file", [](auto& o) -> auto& { return o.log.file; },
+      "Log file (appended to); empty logs to stderr.");
+
+  s.add_section("metrics", "Periodic metrics snapshots.");
+  s.integer(
+      "metrics.interval-ms", [](auto& o) -> auto& { return o.metrics_interval_ms; }, 0, hour,
+      "Log (and publish) a metrics snapshot this often; 0 disables snapshots.");
+  s.string(
+      "metrics.topic", [](auto& o) -> auto& { return o.metrics_topic; },
+      "Snapshots are published as JSON on {topic}/{node} (QoS 0, retained); empty: not "
+      "published.",
+      topic_legal + " (may be empty)", v::topic(true));
+
+  s.add_section("mqtt", "The MQTT broker: base options of every MQTT connection of the node.");
+  s.string(
+      "mqtt.url", [](auto& o) -> auto& { return o.mqtt.url; }, "Broker address.",
+      "tcp://host:port with port in [1, 65535]", v::tcp_url);
+  s.string(
+      "mqtt.client-id-prefix", [](auto& o) -> auto& { return o.mqtt_client_id_prefix; },
+      "Each connection's client id is {prefix}-{node}-{role}; must keep ids unique per "
+      "broker.",
+      "1 to 32 of A-Z a-z 0-9 _ -", v::name("_-", 1, 32));
+  s.string(
+      "mqtt.username", [](auto& o) -> auto& { return o.mqtt.username; },
+      "User name for the broker; empty: none.");
+  s.string(
+      "mqtt.password", [](auto& o) -> auto& { return o.mqtt.password; },
+      "Password for the broker; empty: none.");
+  s.integer(
+      "mqtt.keepalive-s", [](auto& o) -> auto& { return o.mqtt.keepalive_s; }, 1, 3600,
+      "MQTT keep-alive in seconds; the broker drops a client silent for 1.5 times this.");
+  s.integer(
+      "mqtt.max-inflight", [](auto& o) -> auto& { return o.mqtt.max_inflight; }, 1, 65535,
+      "Unacknowledged QoS 1 messages allowed in flight per connection.");
+  s.integer(
+      "mqtt.connect-timeout-ms", [](auto& o) -> auto& { return o.mqtt.connect_timeout_ms; }, 100,
+      minute, "Time allowed for the TCP connect and the CONNECT/CONNACK handshake.");
+  s.integer(
+      "mqtt.reconnect-min-ms", [](auto& o) -> auto& { return o.mqtt.reconnect_min_ms; }, 10, minute,
+      "First reconnect attempt after this; the wait doubles up to reconnect-max-ms.");
+  s.integer(
+      "mqtt.reconnect-max-ms", [](auto& o) -> auto& { return o.mqtt.reconnect_max_ms; }, 10,
+      10 * minute, "Longest wait between reconnect attempts.");
+  s.boolean(
+      "mqtt.tcp-nodelay", [](auto& o) -> auto& { return o.mqtt.tcp_nodelay; },
+      "Set TCP_NODELAY on the broker socket (lower latency for small messages).");
+
+  s.add_section("redis", "Redis, which holds the RSSI routing table and nothing else.");
+  s.string(
+      "redis.host", [](auto& o) -> auto& { return o.redis.host; },
+      "Redis server host name or address.", "a non-empty host name or address", v::host);
+  s.integer(
+      "redis.port", [](auto& o) -> auto& { return o.redis.port; }, 1, 65535, "Redis server port.");
+  s.string(
+      "redis.password", [](auto& o) -> auto& { return o.redis.password; },
+      "Sent with AUTH when not empty.");
+  s.integer(
+      "redis.db", [](auto& o) -> auto& { return o.redis.db; }, 0, 15,
+      "Database number (SELECT when not 0).");
+  s.integer(
+      "redis.connect-timeout-ms", [](auto& o) -> auto& { return o.redis.connect_timeout_ms; }, 10,
+      minute, "Time allowed to connect.");
+  s.integer(
+      "redis.command-timeout-ms", [](auto& o) -> auto& { return o.redis.command_timeout_ms; }, 10,
+      minute, "Socket read/write timeout for one command or one whole pipeline.");
+  s.integer(
+      "redis.reconnect-min-ms", [](auto& o) -> auto& { return o.redis.reconnect_min_ms; }, 10,
+      minute,
+      "First reconnect attempt after this; the wait doubles up to reconnect-max-ms. Calls "
+      "fail fast while disconnected.");
+  s.integer(
+      "redis.reconnect-max-ms", [](auto& o) -> auto& { return o.redis.reconnect_max_ms; }, 10,
+      10 * minute, "Longest wait between reconnect attempts.");
+  s.string(
+      "redis.key-prefix", [](auto& o) -> auto& { return o.route_table.key_prefix; },
+      "Prefix of every Redis key written (\"sw\" gives \"sw:rt:{ESL}\").",
+      "1 to 32 of A-Z a-z 0-9 _ . : -", v::name("_.:-", 1, 32));
+
+  s.add_section("gateway", "The southbound side: the gateway contract topics.");
+  s.string(
+      "gateway.topic-prefix", [](auto& o) -> auto& { return o.gateway.topic_prefix; },
+      "Topic prefix of the gateway contract: {prefix}/{gw}/action|response|status.",
+      "a non-empty MQTT topic without '+', '#' or a trailing '/'", v::topic(false));
+  s.integer(
+      "gateway.response-consumers", [](auto& o) -> auto& { return o.gateway.response_consumers; },
+      1, 64, "MQTT connections per node that take gateway responses (shared subscription).");
+  s.string(
+      "gateway.response-share-group",
+      [](auto& o) -> auto& { return o.gateway.response_share_group; },
+      "Shared-subscription group for responses: $share/{group}/{prefix}/+/response.", group_legal,
+      v::share_group);
+
+  s.add_section("routing", "The routing manager (gateway status to RSSI table) and the table.");
+  s.boolean(
+      "routing.consume", [](auto& o) -> auto& { return o.routing.consume; },
+      "Consume gateway status reports on this node.");
+  s.integer(
+      "routing.consumers", [](auto& o) -> auto& { return o.routing.consumers; }, 1, 64,
+      "MQTT connections (each with its own consumer actor) in the status share group.");
+  s.string(
+      "routing.share-group", [](auto& o) -> auto& { return o.routing.share_group; },
+      "Shared-subscription group for status: $share/{group}/{prefix}/+/status.", group_legal,
+      v::share_group);
+  s.integer(
+      "routing.stale-after-ms", [](auto& o) -> auto& { return o.route_table.stale_after_ms; }, 100,
+      day, "A gateway entry not refreshed for this long is not used for routing.");
+  s.integer(
+      "routing.forget-after-ms", [](auto& o) -> auto& { return o.route_table.forget_after_ms; },
+      100, 30 * day, "An ESL heard by no gateway for this long disappears from Redis (key TTL).");
+  s.integer(
+      "routing.max-candidates", [](auto& o) -> auto& { return o.route_table.max_candidates; }, 1,
+      16, "Gateways kept per ESL: the best plus runner-ups tried on retries.");
+  s.integer(
+      "routing.batch-max-adverts", [](auto& o) -> auto& { return o.routing.batch_max_adverts; }, 1,
+      100'000, "Flush adverts to Redis when this many are buffered...");
+  s.integer(
+      "routing.flush-interval-ms", [](auto& o) -> auto& { return o.routing.flush_interval_ms; }, 1,
+      10 * second, "...or when the oldest buffered advert is this old.");
+
+  s.add_section("routers", "The router actor pool (ESL to best gateway).");
+  s.integer(
+      "routers.pool-size", [](auto& o) -> auto& { return o.routers.pool_size; }, 1, 1024,
+      "Router actors in the pool (round robin).");
+  s.integer(
+      "routers.lookup-timeout-ms", [](auto& o) -> auto& { return o.routers.lookup_timeout_ms; }, 10,
+      minute, "How long a router waits for a route lookup before answering \"unavailable\".");
+  s.integer(
+      "routers.lookup-batch-max", [](auto& o) -> auto& { return o.routers.lookup_batch_max; }, 1,
+      10'000, "Most ESL lookups sent to Redis in one pipeline.");
+
+  s.add_section("commands", "Command actors, their supervisors and the retry policy.");
+  s.integer(
+      "commands.supervisors", [](auto& o) -> auto& { return o.commands.supervisors; }, 1, 256,
+      "Supervisor shards per node; an ESL always maps to the same shard (one command in "
+      "flight per ESL, in order).");
+  s.integer(
+      "commands.max-attempts", [](auto& o) -> auto& { return o.commands.retry.max_attempts; }, 1,
+      16, "Actions published for one command, at most (first try included).");
+  s.integer(
+      "commands.attempt-timeout-ms",
+      [](auto& o) -> auto& { return o.commands.retry.attempt_timeout_ms; }, 10, 10 * minute,
+      "How long one attempt waits for the gateway's answer; also the ttl the gateway "
+      "receives.");
+  s.integer(
+      "commands.timeout-ms", [](auto& o) -> auto& { return o.commands.retry.timeout_ms; }, 10, day,
+      "Overall deadline of a command, from acceptance to outcome.");
+  s.boolean(
+      "commands.retry-same-gateway",
+      [](auto& o) -> auto& { return o.commands.retry.retry_same_gateway; },
+      "When every fresh candidate was tried, try the preferred gateway again (true) or end "
+      "timed_out (false).");
+  s.integer_list(
+      "commands.retry-on-codes", [](auto& o) -> auto& { return o.commands.retry.retry_on_codes; },
+      0, 255,
+      "NACK codes that retry through the next candidate gateway instead of ending "
+      "nacked (1 not in range, 2 busy).");
+  s.integer(
+      "commands.unavailable-backoff-ms",
+      [](auto& o) -> auto& { return o.commands.retry.unavailable_backoff_ms; }, 1, minute,
+      "Wait before asking the routers again when routing is unavailable (Redis or broker "
+      "down).");
+  s.integer(
+      "commands.max-restarts", [](auto& o) -> auto& { return o.commands.max_restarts; }, 0, 10,
+      "Restarts of a crashed command actor before its outcome is failed.");
+
+  s.add_section("intake", "The northbound side: job submissions and results.");
+  s.boolean(
+      "intake.enabled", [](auto& o) -> auto& { return o.intake.enabled; },
+      "Take jobs on this node.");
+  s.string(
+      "intake.topic-prefix", [](auto& o) -> auto& { return o.intake.topic_prefix; },
+      "Jobs arrive on {prefix}/submit, results leave on {prefix}/{job}/result, rejections "
+      "on {prefix}/rejected.",
+      "a non-empty MQTT topic without '+', '#' or a trailing '/'", v::topic(false));
+  s.string(
+      "intake.share-group", [](auto& o) -> auto& { return o.intake.share_group; },
+      "Shared-subscription group for submissions.", group_legal, v::share_group);
+  s.integer(
+      "intake.max-commands-per-job", [](auto& o) -> auto& { return o.intake.max_commands_per_job; },
+      1, 1'000'000, "A job with more commands is rejected.");
+  s.integer(
+      "intake.max-pending-commands", [](auto& o) -> auto& { return o.intake.max_pending_commands; },
+      1, 100'000'000,
+      "Jobs are rejected (\"overloaded\") while this many commands are unfinished.");
+  s.integer(
+      "intake.max-payload-bytes", [](auto& o) -> auto& { return o.intake.max_payload_bytes; }, 1024,
+      268'435'455, "Submissions larger than this are rejected (the MQTT maximum is 268435455).");
+
+  s.require_at_least("mqtt.reconnect-max-ms", "mqtt.reconnect-min-ms");
+  s.require_at_least("redis.reconnect-max-ms", "redis.reconnect-min-ms");
+  s.require_at_least("routing.forget-after-ms", "routing.stale-after-ms");
+  s.require_at_least("commands.timeout-ms", "commands.attempt-timeout-ms");
+  return s;
+}
+
+} // namespace
+
+const schema<node_options>& node_schema() {
+  static const schema<node_options> s = build_node_schema();
+  return s;
+}
+
+expected<node_config, config_error>
+load_node_config(const std::vector<std::string>& args) noexcept {
+  try {
+    return load(node_schema(), args);
+  } catch (...) { // building the schema ran out of memory
+    return unexpected{config_error{"", "internal error while configuring"}};
+  }
+}
+
+expected<node_config, config_error> load_node_config(int argc, char** argv) noexcept {
+  try {
+    std::vector<std::string> args;
+    for (int i = 1; i < argc; ++i)
+      args.emplace_back(argv[i]);
+    return load_node_config(args);
+  } catch (...) {
+    return unexpected{config_error{"", "internal error while configuring"}};
+  }
+}
+
+std::string dump_node_config(const node_options& opts) {
+  return dump(node_schema(), opts);
+}
+
+std::string default_node_name() {
+  char host[HOST_NAME_MAX + 1] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0')
+    std::snprintf(host, sizeof host, "node");
+  auto pid = "-" + std::to_string(static_cast<long long>(getpid()));
+  std::string name;
+  for (const char* p = host; *p != '\0'; ++p) {
+    char c = *p;
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
+    name += ok ? c : '-';
+  }
+  if (name.size() + pid.size() > 64)
+    name.resize(64 - pid.size());
+  return name + pid;
+}
+
+} // namespace shelfwire::config
+
+namespace shelfwire {
+
+void resolve_node_name(node_options& opts) {
+  if (opts.name.empty())
+    opts.name = config::default_node_name();
+  opts.log.process_name = opts.name;
+}
+
+} // namespace shelfwire

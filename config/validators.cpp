@@ -1,0 +1,109 @@
+#include "config/validators.hpp"
+
+#include <algorithm>
+
+namespace shelfwire::config::validators {
+
+namespace {
+
+bool is_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
+bool port(std::string_view s) {
+  if (s.empty() || s.size() > 5)
+    return false;
+  int v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9')
+      return false;
+    v = v * 10 + (c - '0');
+  }
+  return v >= 1 && v <= 65535;
+}
+
+} // namespace
+
+string_validator name(std::string punct, size_t min_len, size_t max_len) {
+  return [punct = std::move(punct), min_len, max_len](std::string_view s) {
+    if (s.size() < min_len || s.size() > max_len)
+      return false;
+    return std::all_of(s.begin(), s.end(),
+                       [&](char c) { return is_alnum(c) || punct.find(c) != std::string::npos; });
+  };
+}
+
+bool host(std::string_view s) {
+  if (s.empty())
+    return false;
+  if (s.front() == '[') { // IPv6 literal
+    if (s.size() < 3 || s.back() != ']')
+      return false;
+    auto inner = s.substr(1, s.size() - 2);
+    return std::all_of(inner.begin(), inner.end(), [](char c) {
+      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
+             c == ':' || c == '.';
+    });
+  }
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return c > ' ' && c != '/' && c != ':' && c != '@' && c != '[' && c != ']' && c != '\x7f';
+  });
+}
+
+bool tcp_url(std::string_view s) {
+  constexpr std::string_view scheme = "tcp://";
+  if (s.substr(0, scheme.size()) != scheme)
+    return false;
+  s.remove_prefix(scheme.size());
+  auto colon = s.rfind(':');
+  if (colon == std::string_view::npos)
+    return false;
+  return host(s.substr(0, colon)) && port(s.substr(colon + 1));
+}
+
+string_validator topic(bool allow_empty) {
+  return [allow_empty](std::string_view s) {
+    if (s.empty())
+      return allow_empty;
+    if (s.back() == '/')
+      return false;
+    return std::none_of(s.begin(), s.end(),
+                        [](char c) { return c == '+' || c == '#' || c == '\0'; });
+  };
+}
+
+bool share_group(std::string_view s) {
+  return !s.empty() && std::none_of(s.begin(), s.end(), [](char c) {
+    return c == '/' || c == '+' || c == '#' || c == '\0';
+  });
+}
+
+string_validator module_levels(std::vector<std::string> levels) {
+  auto module_ok = name("_-.", 1, 64);
+  return [levels = std::move(levels), module_ok](std::string_view s) {
+    while (!s.empty()) {
+      auto comma = s.find(',');
+      auto item = trim(s.substr(0, comma));
+      s = comma == std::string_view::npos ? std::string_view{} : s.substr(comma + 1);
+      if (item.empty())
+        continue;
+      auto eq = item.find('=');
+      if (eq == std::string_view::npos || !module_ok(trim(item.substr(0, eq))))
+        return false;
+      auto level = trim(item.substr(eq + 1));
+      if (std::find(levels.begin(), levels.end(), level) == levels.end())
+        return false;
+    }
+    return true;
+  };
+}
+
+} // namespace shelfwire::config::validators

@@ -1,0 +1,190 @@
+#include "runtime/command/command_fsm.hpp"
+
+#include <algorithm>
+
+namespace shelfwire {
+
+namespace {
+
+command_step ignore(command_step::ignore_reason r) {
+  command_step s;
+  s.ignored = r;
+  return s;
+}
+
+} // namespace
+
+command_fsm::command_fsm(const retry_policy& policy, int64_t accepted_us)
+  : policy_(policy)
+  , accepted_us_(accepted_us)
+  , deadline_us_(accepted_us + policy.timeout_ms * 1000) {
+  if (policy_.max_attempts < 1)
+    policy_.max_attempts = 1;
+}
+
+command_step command_fsm::start(int64_t now_us) {
+  if (state_ != state::created)
+    return ignore(command_step::ignore_reason::stale);
+  return dispatch_next(now_us);
+}
+
+command_step command_fsm::dispatch_next(int64_t now_us) {
+  if (first_dispatch_us_ < 0)
+    first_dispatch_us_ = now_us;
+  state_ = state::routing;
+  command_step s;
+  s.what = command_step::kind::dispatch;
+  s.seq = ++seq_;
+  s.attempt = static_cast<uint8_t>(std::min<uint32_t>(attempts_ + 1, 255));
+  s.tried = tried_;
+  s.allow_repeat = policy_.retry_same_gateway;
+  auto remaining_ms = std::max<int64_t>((deadline_us_ - now_us) / 1000, 1);
+  s.ttl_ms = static_cast<uint32_t>(std::min(policy_.attempt_timeout_ms, remaining_ms));
+  return s;
+}
+
+command_step command_fsm::finish(outcome_status st, std::string_view reason, int64_t now_us,
+                                 uint32_t code, std::optional<gw_mac> gw) {
+  state_ = state::done;
+  command_step s;
+  s.what = command_step::kind::finish;
+  auto& o = s.outcome;
+  o.status = st;
+  o.code = code;
+  if (gw) {
+    o.has_gw = true;
+    o.gw = *gw;
+  } else if (!tried_.empty()) {
+    o.has_gw = true;
+    o.gw = tried_.back();
+  }
+  o.attempts = attempts_;
+  o.reason = std::string{reason};
+  if ((st == outcome_status::acked || st == outcome_status::nacked) && first_dispatch_us_ >= 0)
+    o.backbone_us = now_us - first_dispatch_us_;
+  return s;
+}
+
+command_step command_fsm::exhausted(std::string_view reason, int64_t now_us) {
+  if (last_nack_)
+    return finish(outcome_status::nacked, outcome_reason::gateway_nack, now_us, *last_nack_);
+  return finish(outcome_status::timed_out, reason, now_us);
+}
+
+bool command_fsm::retryable(uint32_t code) const {
+  auto& c = policy_.retry_on_codes;
+  return std::find(c.begin(), c.end(), code) != c.end();
+}
+
+command_step command_fsm::on_dispatched(uint32_t seq, gw_mac gw, int64_t) {
+  if (state_ != state::routing || seq != seq_)
+    return ignore(command_step::ignore_reason::stale);
+  ++attempts_;
+  tried_.push_back(gw);
+  answered_.push_back(false);
+  state_ = state::waiting;
+  command_step s;
+  s.what = command_step::kind::arm_timer;
+  s.timer = command_step::timer_kind::attempt;
+  s.seq = ++seq_;
+  s.delay_ms = policy_.attempt_timeout_ms;
+  return s;
+}
+
+command_step command_fsm::on_no_route(uint32_t seq, int64_t now_us) {
+  if (state_ != state::routing || seq != seq_)
+    return ignore(command_step::ignore_reason::stale);
+  if (attempts_ == 0)
+    return finish(outcome_status::unroutable, outcome_reason::no_fresh_route, now_us);
+  return exhausted(outcome_reason::no_more_candidates, now_us);
+}
+
+command_step command_fsm::on_unavailable(uint32_t seq, int64_t now_us) {
+  if (state_ != state::routing || seq != seq_)
+    return ignore(command_step::ignore_reason::stale);
+  if (now_us + policy_.unavailable_backoff_ms * 1000 >= deadline_us_)
+    return finish(outcome_status::timed_out, outcome_reason::routing_unavailable, now_us);
+  state_ = state::backing_off;
+  command_step s;
+  s.what = command_step::kind::arm_timer;
+  s.timer = command_step::timer_kind::backoff;
+  s.seq = ++seq_;
+  s.delay_ms = policy_.unavailable_backoff_ms;
+  return s;
+}
+
+command_step command_fsm::on_reply(const reply_event& r, int64_t now_us) {
+  if (state_ == state::done || state_ == state::created)
+    return ignore(command_step::ignore_reason::stale);
+  // Which attempt does this answer? Token replies name it; legacy replies
+  // are matched by gateway (the most recent attempt through that gateway).
+  size_t idx;
+  if (r.attempt != 0) {
+    if (r.attempt > attempts_ || tried_[r.attempt - 1u] != r.gw)
+      return ignore(command_step::ignore_reason::stray);
+    idx = r.attempt - 1u;
+  } else {
+    auto it = std::find(tried_.rbegin(), tried_.rend(), r.gw);
+    if (it == tried_.rend())
+      return ignore(command_step::ignore_reason::stray);
+    idx = static_cast<size_t>(tried_.rend() - it) - 1;
+  }
+  if (answered_[idx])
+    return ignore(command_step::ignore_reason::duplicate);
+  answered_[idx] = true;
+  if (r.ack)
+    return finish(outcome_status::acked, outcome_reason::none, now_us, 0, r.gw);
+  bool current = idx + 1 == attempts_ && state_ == state::waiting;
+  if (!current) {
+    // An older attempt's NACK while a newer one is in flight (or being
+    // routed): remember it, keep going.
+    last_nack_ = r.code;
+    return command_step{};
+  }
+  if (retryable(r.code) && attempts_ < static_cast<uint32_t>(policy_.max_attempts)) {
+    last_nack_ = r.code;
+    return dispatch_next(now_us);
+  }
+  return finish(outcome_status::nacked, outcome_reason::gateway_nack, now_us, r.code, r.gw);
+}
+
+command_step command_fsm::on_timer(command_step::timer_kind k, uint32_t seq, int64_t now_us) {
+  if (seq != seq_)
+    return ignore(command_step::ignore_reason::stale);
+  if (k == command_step::timer_kind::backoff) {
+    if (state_ != state::backing_off)
+      return ignore(command_step::ignore_reason::stale);
+    return dispatch_next(now_us);
+  }
+  if (state_ != state::waiting)
+    return ignore(command_step::ignore_reason::stale);
+  if (attempts_ < static_cast<uint32_t>(policy_.max_attempts))
+    return dispatch_next(now_us);
+  return exhausted(outcome_reason::no_reply, now_us);
+}
+
+command_step command_fsm::on_deadline(int64_t now_us) {
+  if (state_ == state::done)
+    return ignore(command_step::ignore_reason::stale);
+  if (last_nack_)
+    return finish(outcome_status::nacked, outcome_reason::gateway_nack, now_us, *last_nack_);
+  return finish(outcome_status::timed_out, outcome_reason::deadline, now_us);
+}
+
+std::string_view to_string(command_fsm::state s) {
+  switch (s) {
+    case command_fsm::state::created:
+      return "created";
+    case command_fsm::state::routing:
+      return "routing";
+    case command_fsm::state::waiting:
+      return "waiting";
+    case command_fsm::state::backing_off:
+      return "backing_off";
+    case command_fsm::state::done:
+      return "done";
+  }
+  return "?";
+}
+
+} // namespace shelfwire

@@ -1,0 +1,110 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "runtime/command/outcome.hpp"
+#include "runtime/command/retry_policy.hpp"
+#include "runtime/core/mac.hpp"
+
+namespace shelfwire {
+
+/// What the command actor must do after feeding an event to the state machine.
+struct command_step {
+  enum class kind : uint8_t {
+    none,      ///< nothing (event ignored or consumed); see `ignored`
+    dispatch,  ///< ask a router to publish attempt `attempt` (request tag `seq`)
+    arm_timer, ///< start a timer of `timer` kind, tagged `seq`, firing after `delay_ms`
+    finish,    ///< the command ended: report `outcome` and stop
+  };
+  enum class timer_kind : uint8_t { attempt, backoff };
+  enum class ignore_reason : uint8_t { none, stale, duplicate, stray };
+
+  kind what = kind::none;
+  // dispatch
+  uint32_t seq = 0;
+  uint8_t attempt = 0;
+  std::vector<gw_mac> tried;  ///< gateways already tried, oldest first
+  bool allow_repeat = false;  ///< router may reuse a tried gateway if no untried one is fresh
+  uint32_t ttl_ms = 0;        ///< what the gateway may spend on this attempt
+  // arm_timer
+  timer_kind timer = timer_kind::attempt;
+  int64_t delay_ms = 0;
+  // finish
+  command_outcome outcome;
+  // none
+  ignore_reason ignored = ignore_reason::none;
+};
+
+/// A gateway's answer as the command sees it.
+struct reply_event {
+  uint8_t attempt = 0; ///< from the token; 0 for legacy gateways (no token)
+  gw_mac gw;           ///< from the response topic
+  bool ack = false;
+  uint32_t code = 0;
+};
+
+/// The life of one ESL command, as pure logic: no actors, no clocks of its
+/// own (callers pass `now_us`), no I/O. The command actor is a thin shell
+/// that turns command_steps into requests and timers.
+///
+///   start -> dispatch -> (dispatched -> wait reply | no route | unavailable -> backoff)
+///   reply ack -> acked; nack -> nacked, or the next candidate for codes in
+///   retry_on_codes; attempt timer -> the next candidate, or timed_out when
+///   attempts are spent; the overall deadline -> timed_out.
+///
+/// A late reply for an earlier attempt still counts: an ACK means the ESL
+/// got the command, whichever attempt carried it.
+class command_fsm {
+public:
+  command_fsm(const retry_policy& policy, int64_t accepted_us);
+
+  /// First step: always a dispatch of attempt 1.
+  command_step start(int64_t now_us);
+
+  /// The router published attempt `attempt` through `gw`.
+  command_step on_dispatched(uint32_t seq, gw_mac gw, int64_t now_us);
+  /// The router found no fresh candidate it may use.
+  command_step on_no_route(uint32_t seq, int64_t now_us);
+  /// The router could not work (Redis or broker down, router timeout).
+  command_step on_unavailable(uint32_t seq, int64_t now_us);
+  /// A gateway answered.
+  command_step on_reply(const reply_event& r, int64_t now_us);
+  /// A timer armed by a previous step fired.
+  command_step on_timer(command_step::timer_kind k, uint32_t seq, int64_t now_us);
+  /// The overall deadline (accepted + timeout_ms) passed.
+  command_step on_deadline(int64_t now_us);
+
+  bool done() const { return state_ == state::done; }
+  uint32_t attempts() const { return attempts_; }
+  const std::vector<gw_mac>& tried() const { return tried_; }
+  /// When the overall deadline is, in the caller's microsecond clock.
+  int64_t deadline_us() const { return deadline_us_; }
+
+  /// Names of the states, for inspection.
+  enum class state : uint8_t { created, routing, waiting, backing_off, done };
+  state current() const { return state_; }
+
+private:
+  command_step dispatch_next(int64_t now_us);
+  command_step finish(outcome_status st, std::string_view reason, int64_t now_us,
+                      uint32_t code = 0, std::optional<gw_mac> gw = std::nullopt);
+  command_step exhausted(std::string_view reason, int64_t now_us);
+  bool retryable(uint32_t code) const;
+
+  retry_policy policy_;
+  int64_t accepted_us_;
+  int64_t deadline_us_;
+  int64_t first_dispatch_us_ = -1;
+  state state_ = state::created;
+  uint32_t seq_ = 0;             ///< tag of the current dispatch or timer
+  uint32_t attempts_ = 0;        ///< actions published
+  std::vector<gw_mac> tried_;    ///< gateway of attempt i at index i-1
+  std::vector<bool> answered_;   ///< attempt i answered at index i-1
+  std::optional<uint32_t> last_nack_;
+};
+
+std::string_view to_string(command_fsm::state s);
+
+} // namespace shelfwire

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Configures and builds shelfwire.
+#   scripts/build.sh [--sanitize] [--werror] [--dir DIR] [--type Release|RelWithDebInfo|Debug]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir="$root/build"
+type=RelWithDebInfo
+extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --sanitize) extra+=(-DSHELFWIRE_SANITIZE=address,undefined); dir="$root/build-asan" ;;
+    --werror) extra+=(-DSHELFWIRE_WERROR=ON) ;;
+    --dir) dir="$2"; shift ;;
+    --type) type="$2"; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+"$root/scripts/install-deps.sh"
+cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "${extra[@]}" >/dev/null
+cmake --build "$dir" -j "$(nproc)"
+echo "$dir"

@@ -1,0 +1,373 @@
+#include "sim/emulator/gateway_emulator.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <queue>
+#include <random>
+#include <thread>
+#include <unordered_map>
+
+#include "runtime/core/hash.hpp"
+#include "runtime/log/log.hpp"
+#include "runtime/mqtt/client.hpp"
+
+namespace shelfwire::sim {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+struct delayed_reply {
+  clock::time_point due;
+  gw_mac gw;
+  wire::response r;
+  bool operator>(const delayed_reply& o) const { return due > o.due; }
+};
+
+} // namespace
+
+struct gateway_emulator::impl {
+  emulator_options opts;
+  metrics::registry& reg;
+  metrics::counter& actions;
+  metrics::counter& replies;
+  metrics::counter& acks;
+  metrics::counter& nacks;
+  metrics::counter& dropped;
+  metrics::counter& duplicates;
+  metrics::counter& foreign;
+  metrics::counter& malformed;
+  std::unique_ptr<mqtt::client> client;
+
+  mutable std::mutex mtx; // behaviours, observations, rng
+  std::unordered_map<gw_mac, gateway_behavior> behaviors;
+  std::unordered_map<esl_mac, esl_observation> observed;
+  std::unordered_map<esl_mac, uint32_t> in_flight;
+  std::unordered_map<esl_mac, uint64_t> action_count;
+  std::map<gw_mac, uint64_t> per_gateway;
+  std::mt19937_64 rng;
+
+  // timer thread for delayed answers
+  std::mutex tmtx;
+  std::condition_variable tcv;
+  std::priority_queue<delayed_reply, std::vector<delayed_reply>, std::greater<>> timers;
+  bool stopping = false;
+  std::thread timer_thread;
+
+  // periodic status
+  std::mutex amtx;
+  std::condition_variable acv;
+  bool adv_stop = false;
+  std::thread adv_thread;
+
+  void stop_advertising() {
+    {
+      std::lock_guard<std::mutex> g{amtx};
+      adv_stop = true;
+    }
+    acv.notify_all();
+    if (adv_thread.joinable())
+      adv_thread.join();
+    adv_stop = false;
+  }
+
+  impl(emulator_options o, metrics::registry& r)
+    : opts(std::move(o))
+    , reg(r)
+    , actions(r.get_counter("emu.actions"))
+    , replies(r.get_counter("emu.replies"))
+    , acks(r.get_counter("emu.acks"))
+    , nacks(r.get_counter("emu.nacks"))
+    , dropped(r.get_counter("emu.dropped"))
+    , duplicates(r.get_counter("emu.duplicates"))
+    , foreign(r.get_counter("emu.foreign"))
+    , malformed(r.get_counter("emu.malformed"))
+    , rng(opts.seed) {
+    for (auto gw : opts.gateways)
+      behaviors[gw] = gateway_behavior{};
+  }
+
+  void send_reply(gw_mac gw, const wire::response& r) {
+    {
+      std::lock_guard<std::mutex> g{mtx};
+      auto i = in_flight.find(r.esl);
+      if (i != in_flight.end() && i->second > 0)
+        --i->second;
+    }
+    std::string payload;
+    wire::encode(r, payload);
+    if (client->publish(wire::response_topic(opts.topic_prefix, gw), payload, 1)
+        == mqtt::publish_errc::ok)
+      replies.inc();
+  }
+
+  void schedule(clock::time_point due, gw_mac gw, wire::response r) {
+    {
+      std::lock_guard<std::mutex> g{tmtx};
+      timers.push({due, gw, std::move(r)});
+    }
+    tcv.notify_one();
+  }
+
+  void timer_loop() {
+    std::unique_lock<std::mutex> lk{tmtx};
+    while (!stopping) {
+      if (timers.empty()) {
+        tcv.wait(lk);
+        continue;
+      }
+      auto due = timers.top().due;
+      if (clock::now() < due) {
+        tcv.wait_until(lk, due);
+        continue;
+      }
+      auto item = timers.top();
+      timers.pop();
+      lk.unlock();
+      send_reply(item.gw, item.r);
+      lk.lock();
+    }
+  }
+
+  void on_action(mqtt::message&& m) {
+    auto gw = wire::gateway_of_topic(opts.topic_prefix, m.topic, "action");
+    if (!gw) {
+      malformed.inc();
+      return;
+    }
+    auto act = wire::decode_action(m.payload);
+    if (!act) {
+      malformed.inc();
+      return;
+    }
+    actions.inc();
+    gateway_behavior b;
+    bool drop = false, nack = false, dup = false, late = false;
+    uint32_t delay = 0;
+    {
+      std::lock_guard<std::mutex> g{mtx};
+      auto bi = behaviors.find(*gw);
+      if (bi == behaviors.end()) {
+        foreign.inc();
+        return;
+      }
+      b = bi->second;
+      ++per_gateway[*gw];
+      ++action_count[act->esl];
+      auto& obs = observed[act->esl];
+      std::string label{wire::to_string(act->op)};
+      for (auto& [k, v] : act->args)
+        label += ":" + k + "=" + v;
+      obs.op_order.push_back(std::move(label));
+      auto& inf = in_flight[act->esl];
+      ++inf;
+      obs.max_in_flight = std::max(obs.max_in_flight, inf);
+      std::uniform_real_distribution<double> u{0, 1};
+      drop = b.silent || u(rng) < b.no_reply_rate;
+      nack = u(rng) < b.nack_rate;
+      dup = u(rng) < b.duplicate_rate;
+      late = u(rng) < b.late_rate;
+      delay = b.reply_delay_ms;
+      if (b.reply_jitter_ms)
+        delay += static_cast<uint32_t>(rng() % (b.reply_jitter_ms + 1));
+      if (late)
+        delay += b.late_extra_ms;
+      if (drop) {
+        // A silent gateway keeps the ESL "busy" as far as concurrency goes
+        // only until the command would have given up; count it as answered.
+        auto i = in_flight.find(act->esl);
+        if (i != in_flight.end() && i->second > 0)
+          --i->second;
+      }
+    }
+    if (drop) {
+      dropped.inc();
+      return;
+    }
+    wire::response r;
+    if (!b.legacy)
+      r.id = act->id;
+    r.esl = act->esl;
+    bool out_of_range = std::find(b.out_of_range.begin(), b.out_of_range.end(), act->esl)
+                        != b.out_of_range.end();
+    if (out_of_range) {
+      r.ack = false;
+      r.code = 1;
+      nacks.inc();
+    } else if (nack) {
+      r.ack = false;
+      r.code = b.nack_code;
+      nacks.inc();
+    } else {
+      r.ack = true;
+      r.code = 0;
+      acks.inc();
+    }
+    r.rssi = -60;
+    if (delay == 0)
+      send_reply(*gw, r);
+    else
+      schedule(clock::now() + std::chrono::milliseconds{delay}, *gw, r);
+    if (dup) {
+      duplicates.inc();
+      schedule(clock::now() + std::chrono::milliseconds{delay + 1}, *gw, r);
+    }
+  }
+};
+
+gateway_emulator::gateway_emulator(emulator_options opts, metrics::registry& reg)
+  : impl_(std::make_unique<impl>(std::move(opts), reg)) {
+}
+
+gateway_emulator::~gateway_emulator() {
+  stop();
+}
+
+bool gateway_emulator::start() {
+  auto& d = *impl_;
+  d.client = std::make_unique<mqtt::client>(d.opts.mqtt, d.reg, "emu.mqtt.");
+  d.client->subscribe(d.opts.topic_prefix + "/+/action", 1,
+                      [this](mqtt::message&& m) { impl_->on_action(std::move(m)); });
+  d.timer_thread = std::thread{[this] { impl_->timer_loop(); }};
+  return d.client->start();
+}
+
+bool gateway_emulator::wait_ready(std::chrono::milliseconds timeout) {
+  return impl_->client && impl_->client->wait_ready(timeout);
+}
+
+void gateway_emulator::stop() {
+  auto& d = *impl_;
+  d.stop_advertising();
+  if (d.client)
+    d.client->stop();
+  {
+    std::lock_guard<std::mutex> g{d.tmtx};
+    d.stopping = true;
+  }
+  d.tcv.notify_all();
+  if (d.timer_thread.joinable())
+    d.timer_thread.join();
+}
+
+void gateway_emulator::set_behavior(gw_mac gw, gateway_behavior b) {
+  std::lock_guard<std::mutex> g{impl_->mtx};
+  impl_->behaviors[gw] = std::move(b);
+}
+
+void gateway_emulator::set_behavior_all(const gateway_behavior& b) {
+  std::lock_guard<std::mutex> g{impl_->mtx};
+  for (auto& [gw, beh] : impl_->behaviors)
+    beh = b;
+}
+
+size_t gateway_emulator::advertise_all() {
+  auto& d = *impl_;
+  std::map<gw_mac, std::vector<wire::advert>> by_gw;
+  for (auto& e : d.opts.esls)
+    for (auto& [gw, rssi] : e.heard_by)
+      by_gw[gw].push_back({e.esl, rssi});
+  size_t n = 0;
+  std::string payload;
+  for (auto& [gw, adv] : by_gw) {
+    for (size_t off = 0; off < adv.size(); off += d.opts.adverts_per_status) {
+      wire::status s;
+      s.gw = gw;
+      s.ts_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+      auto end = std::min(adv.size(), off + d.opts.adverts_per_status);
+      s.adv.assign(adv.begin() + static_cast<ptrdiff_t>(off),
+                   adv.begin() + static_cast<ptrdiff_t>(end));
+      wire::encode(s, payload);
+      // QoS 1 here (the contract says 0) so a test's table converges for sure.
+      if (d.client->publish(wire::status_topic(d.opts.topic_prefix, gw), payload, 1)
+          == mqtt::publish_errc::ok)
+        n += s.adv.size();
+    }
+  }
+  return n;
+}
+
+void gateway_emulator::advertise_every(std::chrono::milliseconds interval) {
+  auto& d = *impl_;
+  d.stop_advertising();
+  if (interval.count() <= 0)
+    return;
+  d.adv_thread = std::thread{[this, interval] {
+    auto& d = *impl_;
+    std::unique_lock<std::mutex> lk{d.amtx};
+    while (!d.adv_stop) {
+      lk.unlock();
+      advertise_all();
+      lk.lock();
+      d.acv.wait_for(lk, interval, [&] { return d.adv_stop; });
+    }
+  }};
+}
+
+bool gateway_emulator::publish_raw(const std::string& topic, const std::string& payload,
+                                   int qos) {
+  return impl_->client->publish(topic, payload, qos) == mqtt::publish_errc::ok;
+}
+
+bool gateway_emulator::publish_response(gw_mac gw, const wire::response& r) {
+  std::string payload;
+  wire::encode(r, payload);
+  return impl_->client->publish(wire::response_topic(impl_->opts.topic_prefix, gw), payload, 1)
+         == mqtt::publish_errc::ok;
+}
+
+uint64_t gateway_emulator::actions_for(esl_mac esl) const {
+  std::lock_guard<std::mutex> g{impl_->mtx};
+  auto i = impl_->action_count.find(esl);
+  return i == impl_->action_count.end() ? 0 : i->second;
+}
+
+std::map<gw_mac, uint64_t> gateway_emulator::actions_per_gateway() const {
+  std::lock_guard<std::mutex> g{impl_->mtx};
+  return impl_->per_gateway;
+}
+
+esl_observation gateway_emulator::observation(esl_mac esl) const {
+  std::lock_guard<std::mutex> g{impl_->mtx};
+  auto i = impl_->observed.find(esl);
+  return i == impl_->observed.end() ? esl_observation{} : i->second;
+}
+
+uint32_t gateway_emulator::max_esl_concurrency() const {
+  std::lock_guard<std::mutex> g{impl_->mtx};
+  uint32_t m = 0;
+  for (auto& [esl, obs] : impl_->observed)
+    m = std::max(m, obs.max_in_flight);
+  return m;
+}
+
+emulator_options gateway_emulator::simple_store(size_t gateways, size_t esls,
+                                                size_t extra_hearers, uint64_t seed) {
+  emulator_options o;
+  o.seed = seed;
+  for (size_t g = 0; g < gateways; ++g)
+    o.gateways.push_back(gw_mac::from_u64(0xAA0000000000ull + g));
+  std::mt19937_64 rng{seed};
+  for (size_t i = 0; i < esls; ++i) {
+    emulated_esl e;
+    e.esl = esl_mac::from_u64(0xE50000000000ull + i);
+    auto home = i % gateways;
+    e.heard_by.emplace_back(o.gateways[home], -40 - static_cast<int32_t>(rng() % 10));
+    for (size_t k = 1; k <= extra_hearers && k < gateways; ++k)
+      e.heard_by.emplace_back(o.gateways[(home + k) % gateways],
+                              -60 - static_cast<int32_t>(k * 5) - static_cast<int32_t>(rng() % 5));
+    o.esls.push_back(std::move(e));
+  }
+  return o;
+}
+
+} // namespace shelfwire::sim
+
+namespace shelfwire::sim {
+const emulator_options& gateway_emulator::options() const {
+  return impl_->opts;
+}
+} // namespace shelfwire::sim

@@ -1,0 +1,140 @@
+#include "sim/producer/job_client.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+
+#include "runtime/mqtt/client.hpp"
+
+namespace shelfwire::sim {
+
+struct job_client::impl {
+  std::string prefix;
+  std::unique_ptr<mqtt::client> client;
+  mutable std::mutex mtx;
+  std::condition_variable cv;
+  std::unordered_map<std::string, wire::job_result> results;
+  std::set<std::string> seen;
+  std::deque<wire::job_rejection> rejections;
+  uint64_t received = 0;
+  uint64_t duplicates = 0;
+  uint64_t undecodable = 0;
+};
+
+job_client::job_client(mqtt::client_options mqtt, std::string topic_prefix,
+                       metrics::registry& reg)
+  : impl_(std::make_unique<impl>()) {
+  impl_->prefix = std::move(topic_prefix);
+  impl_->client = std::make_unique<mqtt::client>(std::move(mqtt), reg, "producer.mqtt.");
+  auto* d = impl_.get();
+  d->client->subscribe(d->prefix + "/+/result", 1, [d](mqtt::message&& m) {
+    auto r = wire::decode_job_result(m.payload);
+    std::lock_guard<std::mutex> g{d->mtx};
+    if (!r) {
+      ++d->undecodable;
+      return;
+    }
+    ++d->received;
+    if (!d->seen.insert(r->job).second) {
+      ++d->duplicates;
+      return;
+    }
+    d->results.emplace(r->job, std::move(*r));
+    d->cv.notify_all();
+  });
+  d->client->subscribe(d->prefix + "/rejected", 1, [d](mqtt::message&& m) {
+    auto r = wire::decode_job_rejection(m.payload);
+    std::lock_guard<std::mutex> g{d->mtx};
+    if (!r) {
+      ++d->undecodable;
+      return;
+    }
+    d->rejections.push_back(std::move(*r));
+    d->cv.notify_all();
+  });
+}
+
+job_client::~job_client() {
+  stop();
+}
+
+bool job_client::start() {
+  return impl_->client->start();
+}
+
+bool job_client::wait_ready(std::chrono::milliseconds timeout) {
+  return impl_->client->wait_ready(timeout);
+}
+
+void job_client::stop() {
+  impl_->client->stop();
+}
+
+bool job_client::submit(const wire::job_submission& job) {
+  std::string payload;
+  wire::encode(job, payload);
+  return submit_raw(payload);
+}
+
+bool job_client::submit_raw(const std::string& payload) {
+  return impl_->client->publish(impl_->prefix + "/submit", payload, 1) == mqtt::publish_errc::ok;
+}
+
+bool job_client::publish(const std::string& topic, const std::string& payload, int qos) {
+  return impl_->client->publish(topic, payload, qos) == mqtt::publish_errc::ok;
+}
+
+std::optional<wire::job_result> job_client::wait_result(const std::string& job,
+                                                        std::chrono::milliseconds timeout) {
+  auto& d = *impl_;
+  std::unique_lock<std::mutex> lk{d.mtx};
+  if (!d.cv.wait_for(lk, timeout, [&] { return d.results.count(job) > 0; }))
+    return std::nullopt;
+  auto i = d.results.find(job);
+  auto r = std::move(i->second);
+  d.results.erase(i);
+  return r;
+}
+
+std::optional<wire::job_rejection> job_client::wait_rejection(std::chrono::milliseconds timeout) {
+  auto& d = *impl_;
+  std::unique_lock<std::mutex> lk{d.mtx};
+  if (!d.cv.wait_for(lk, timeout, [&] { return !d.rejections.empty(); }))
+    return std::nullopt;
+  auto r = std::move(d.rejections.front());
+  d.rejections.pop_front();
+  return r;
+}
+
+uint64_t job_client::results_received() const {
+  std::lock_guard<std::mutex> g{impl_->mtx};
+  return impl_->received;
+}
+
+uint64_t job_client::duplicate_results() const {
+  std::lock_guard<std::mutex> g{impl_->mtx};
+  return impl_->duplicates;
+}
+
+uint64_t job_client::undecodable_results() const {
+  std::lock_guard<std::mutex> g{impl_->mtx};
+  return impl_->undecodable;
+}
+
+wire::job_submission make_job(std::string id, const std::vector<esl_mac>& esls, size_t n,
+                              wire::op_kind op) {
+  wire::job_submission j;
+  j.job = std::move(id);
+  for (size_t i = 0; i < n; ++i) {
+    wire::job_command c;
+    c.esl = esls[i % esls.size()];
+    c.op = op;
+    c.args.emplace_back("price", std::to_string(100 + i));
+    j.commands.push_back(std::move(c));
+  }
+  return j;
+}
+
+} // namespace shelfwire::sim

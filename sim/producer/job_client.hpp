@@ -1,0 +1,61 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/metrics/registry.hpp"
+#include "runtime/mqtt/client_options.hpp"
+#include "runtime/wire/jobs.hpp"
+
+namespace shelfwire::sim {
+
+/// A northbound producer: submits jobs on `{prefix}/submit` and collects
+/// their results from `{prefix}/+/result` (and rejections from
+/// `{prefix}/rejected`). Thread-safe. Used by tests, the demo and the
+/// simulator's producers.
+class job_client {
+public:
+  job_client(mqtt::client_options mqtt, std::string topic_prefix, metrics::registry& reg);
+  ~job_client();
+  job_client(const job_client&) = delete;
+  job_client& operator=(const job_client&) = delete;
+
+  bool start();
+  bool wait_ready(std::chrono::milliseconds timeout);
+  void stop();
+
+  /// Publishes a job (QoS 1). False if not connected.
+  bool submit(const wire::job_submission& job);
+  /// Publishes raw bytes on the submit topic (malformed-job tests).
+  bool submit_raw(const std::string& payload);
+
+  /// The result of a job, waiting up to `timeout`. Each result is kept
+  /// until taken; a second result for the same job is counted.
+  std::optional<wire::job_result> wait_result(const std::string& job,
+                                              std::chrono::milliseconds timeout);
+  /// Waits for the next payload on `{prefix}/rejected`.
+  std::optional<wire::job_rejection> wait_rejection(std::chrono::milliseconds timeout);
+
+  /// Results received in total, results that arrived for a job already
+  /// seen (should stay 0), payloads on the result topics that did not decode.
+  uint64_t results_received() const;
+  uint64_t duplicate_results() const;
+  uint64_t undecodable_results() const;
+
+  /// Sends an arbitrary message on a topic (tests).
+  bool publish(const std::string& topic, const std::string& payload, int qos);
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// A job of `n` commands, one per ESL in `esls` (cycled), op `op`.
+wire::job_submission make_job(std::string id, const std::vector<esl_mac>& esls, size_t n,
+                              wire::op_kind op = wire::op_kind::price);
+
+} // namespace shelfwire::sim

@@ -1,0 +1,278 @@
+#include <catch2/catch.hpp>
+
+#include "runtime/command/command_fsm.hpp"
+
+using namespace shelfwire;
+using kind = command_step::kind;
+using timer = command_step::timer_kind;
+using ignored = command_step::ignore_reason;
+
+namespace {
+
+const gw_mac gw_a = gw_mac::from_u64(0xA);
+const gw_mac gw_b = gw_mac::from_u64(0xB);
+const gw_mac gw_c = gw_mac::from_u64(0xC);
+
+retry_policy policy(int attempts = 3, bool repeat = true) {
+  retry_policy p;
+  p.max_attempts = attempts;
+  p.attempt_timeout_ms = 100;
+  p.timeout_ms = 10'000;
+  p.retry_same_gateway = repeat;
+  p.retry_on_codes = {1, 2};
+  p.unavailable_backoff_ms = 50;
+  return p;
+}
+
+reply_event reply(uint8_t attempt, gw_mac gw, bool ack, uint32_t code = 0) {
+  reply_event r;
+  r.attempt = attempt;
+  r.gw = gw;
+  r.ack = ack;
+  r.code = code;
+  return r;
+}
+
+/// Drives a dispatch through `gw`; returns the armed attempt timer step.
+command_step dispatched(command_fsm& f, const command_step& d, gw_mac gw, int64_t now) {
+  REQUIRE(d.what == kind::dispatch);
+  auto t = f.on_dispatched(d.seq, gw, now);
+  REQUIRE(t.what == kind::arm_timer);
+  REQUIRE(t.timer == timer::attempt);
+  return t;
+}
+
+} // namespace
+
+TEST_CASE("an acked command ends acked after one attempt") {
+  command_fsm f{policy(), 0};
+  auto d = f.start(10);
+  CHECK(d.attempt == 1);
+  CHECK(d.tried.empty());
+  CHECK(d.ttl_ms == 100);
+  auto t = dispatched(f, d, gw_a, 20);
+  CHECK(t.delay_ms == 100);
+  CHECK(f.current() == command_fsm::state::waiting);
+  auto e = f.on_reply(reply(1, gw_a, true), 520);
+  REQUIRE(e.what == kind::finish);
+  CHECK(e.outcome.status == outcome_status::acked);
+  CHECK(e.outcome.attempts == 1);
+  CHECK(e.outcome.has_gw);
+  CHECK(e.outcome.gw == gw_a);
+  CHECK(e.outcome.backbone_us == 510);
+  CHECK(f.done());
+}
+
+TEST_CASE("no fresh route on the first dispatch is unroutable") {
+  command_fsm f{policy(), 0};
+  auto d = f.start(0);
+  auto e = f.on_no_route(d.seq, 5);
+  REQUIRE(e.what == kind::finish);
+  CHECK(e.outcome.status == outcome_status::unroutable);
+  CHECK(e.outcome.reason == "no_fresh_route");
+  CHECK(e.outcome.attempts == 0);
+  CHECK_FALSE(e.outcome.has_gw);
+  CHECK(e.outcome.backbone_us == -1);
+}
+
+TEST_CASE("a silent gateway is retried through the runner-up, then the attempts run out") {
+  command_fsm f{policy(3, true), 0};
+  auto t1 = dispatched(f, f.start(0), gw_a, 1);
+  auto d2 = f.on_timer(timer::attempt, t1.seq, 101);
+  REQUIRE(d2.what == kind::dispatch);
+  CHECK(d2.attempt == 2);
+  CHECK(d2.tried == std::vector<gw_mac>{gw_a});
+  CHECK(d2.allow_repeat);
+  auto t2 = dispatched(f, d2, gw_b, 102);
+  auto d3 = f.on_timer(timer::attempt, t2.seq, 202);
+  REQUIRE(d3.what == kind::dispatch);
+  CHECK(d3.tried == std::vector<gw_mac>{gw_a, gw_b});
+  auto t3 = dispatched(f, d3, gw_a, 203);
+  auto e = f.on_timer(timer::attempt, t3.seq, 303);
+  REQUIRE(e.what == kind::finish);
+  CHECK(e.outcome.status == outcome_status::timed_out);
+  CHECK(e.outcome.reason == "no_reply");
+  CHECK(e.outcome.attempts == 3);
+  CHECK(e.outcome.gw == gw_a);
+}
+
+TEST_CASE("without repeats, running out of candidates ends timed_out") {
+  command_fsm f{policy(5, false), 0};
+  auto t1 = dispatched(f, f.start(0), gw_a, 1);
+  auto d2 = f.on_timer(timer::attempt, t1.seq, 101);
+  CHECK_FALSE(d2.allow_repeat);
+  auto t2 = dispatched(f, d2, gw_b, 102);
+  auto d3 = f.on_timer(timer::attempt, t2.seq, 202);
+  auto e = f.on_no_route(d3.seq, 203);
+  REQUIRE(e.what == kind::finish);
+  CHECK(e.outcome.status == outcome_status::timed_out);
+  CHECK(e.outcome.reason == "no_more_candidates");
+  CHECK(e.outcome.attempts == 2);
+}
+
+TEST_CASE("a non-retryable NACK ends nacked with the gateway's code") {
+  command_fsm f{policy(), 0};
+  dispatched(f, f.start(0), gw_a, 1);
+  auto e = f.on_reply(reply(1, gw_a, false, 3), 50);
+  REQUIRE(e.what == kind::finish);
+  CHECK(e.outcome.status == outcome_status::nacked);
+  CHECK(e.outcome.code == 3);
+  CHECK(e.outcome.gw == gw_a);
+  CHECK(e.outcome.backbone_us == 50);
+}
+
+TEST_CASE("a retryable NACK moves to the next candidate, which may ack") {
+  command_fsm f{policy(), 0};
+  dispatched(f, f.start(0), gw_a, 1);
+  auto d2 = f.on_reply(reply(1, gw_a, false, 2), 30);
+  REQUIRE(d2.what == kind::dispatch);
+  CHECK(d2.attempt == 2);
+  dispatched(f, d2, gw_b, 31);
+  auto e = f.on_reply(reply(2, gw_b, true), 60);
+  REQUIRE(e.what == kind::finish);
+  CHECK(e.outcome.status == outcome_status::acked);
+  CHECK(e.outcome.gw == gw_b);
+  CHECK(e.outcome.attempts == 2);
+}
+
+TEST_CASE("a retryable NACK on the last attempt ends nacked") {
+  command_fsm f{policy(1), 0};
+  dispatched(f, f.start(0), gw_a, 1);
+  auto e = f.on_reply(reply(1, gw_a, false, 1), 30);
+  REQUIRE(e.what == kind::finish);
+  CHECK(e.outcome.status == outcome_status::nacked);
+  CHECK(e.outcome.code == 1);
+}
+
+TEST_CASE("retryable NACKs followed by silence end nacked, not timed_out") {
+  command_fsm f{policy(2, false), 0};
+  dispatched(f, f.start(0), gw_a, 1);
+  auto d2 = f.on_reply(reply(1, gw_a, false, 2), 30);
+  auto t2 = dispatched(f, d2, gw_b, 31);
+  auto e = f.on_timer(timer::attempt, t2.seq, 200);
+  REQUIRE(e.what == kind::finish);
+  CHECK(e.outcome.status == outcome_status::nacked);
+  CHECK(e.outcome.code == 2);
+}
+
+TEST_CASE("a late ACK for an earlier attempt counts") {
+  command_fsm f{policy(), 0};
+  auto t1 = dispatched(f, f.start(0), gw_a, 1);
+  auto d2 = f.on_timer(timer::attempt, t1.seq, 101);
+  dispatched(f, d2, gw_b, 102);
+  auto e = f.on_reply(reply(1, gw_a, true), 150);
+  REQUIRE(e.what == kind::finish);
+  CHECK(e.outcome.status == outcome_status::acked);
+  CHECK(e.outcome.gw == gw_a);
+}
+
+TEST_CASE("an older attempt's NACK does not end a newer attempt in flight") {
+  command_fsm f{policy(), 0};
+  auto t1 = dispatched(f, f.start(0), gw_a, 1);
+  auto d2 = f.on_timer(timer::attempt, t1.seq, 101);
+  dispatched(f, d2, gw_b, 102);
+  auto n = f.on_reply(reply(1, gw_a, false, 3), 120);
+  CHECK(n.what == kind::none);
+  CHECK(n.ignored == ignored::none);
+  CHECK_FALSE(f.done());
+  auto e = f.on_reply(reply(2, gw_b, true), 130);
+  CHECK(e.outcome.status == outcome_status::acked);
+}
+
+TEST_CASE("duplicate and stray replies are recognised and ignored") {
+  command_fsm f{policy(), 0};
+  auto t1 = dispatched(f, f.start(0), gw_a, 1);
+  auto d2 = f.on_timer(timer::attempt, t1.seq, 101);
+  dispatched(f, d2, gw_b, 102);
+  CHECK(f.on_reply(reply(1, gw_a, false, 3), 110).what == kind::none);
+  CHECK(f.on_reply(reply(1, gw_a, false, 3), 111).ignored == ignored::duplicate);
+  // A gateway we never used, a token attempt we never made, a token whose
+  // attempt went through another gateway.
+  CHECK(f.on_reply(reply(0, gw_c, true), 112).ignored == ignored::stray);
+  CHECK(f.on_reply(reply(3, gw_a, true), 113).ignored == ignored::stray);
+  CHECK(f.on_reply(reply(2, gw_a, true), 114).ignored == ignored::stray);
+  CHECK_FALSE(f.done());
+}
+
+TEST_CASE("legacy replies (no token) are matched by gateway") {
+  command_fsm f{policy(), 0};
+  auto t1 = dispatched(f, f.start(0), gw_a, 1);
+  auto d2 = f.on_timer(timer::attempt, t1.seq, 101);
+  dispatched(f, d2, gw_b, 102);
+  auto e = f.on_reply(reply(0, gw_b, true), 140);
+  REQUIRE(e.what == kind::finish);
+  CHECK(e.outcome.gw == gw_b);
+  SECTION("and a second legacy reply would have been a duplicate") {
+    command_fsm g{policy(), 0};
+    dispatched(g, g.start(0), gw_a, 1);
+    CHECK(g.on_reply(reply(0, gw_a, false, 1), 5).what == kind::dispatch);
+    CHECK(g.on_reply(reply(0, gw_a, false, 1), 6).ignored == ignored::duplicate);
+  }
+}
+
+TEST_CASE("routing unavailable backs off and asks again, until the deadline") {
+  auto p = policy();
+  p.timeout_ms = 1; // 1000 us
+  command_fsm f{p, 0};
+  auto d = f.start(0);
+  auto b = f.on_unavailable(d.seq, 10);
+  // 10 us + 50 ms backoff is past the 1 ms deadline.
+  REQUIRE(b.what == kind::finish);
+  CHECK(b.outcome.status == outcome_status::timed_out);
+  CHECK(b.outcome.reason == "routing_unavailable");
+
+  command_fsm g{policy(), 0};
+  auto d1 = g.start(0);
+  auto b1 = g.on_unavailable(d1.seq, 10);
+  REQUIRE(b1.what == kind::arm_timer);
+  CHECK(b1.timer == timer::backoff);
+  CHECK(b1.delay_ms == 50);
+  auto d2 = g.on_timer(timer::backoff, b1.seq, 60'000);
+  REQUIRE(d2.what == kind::dispatch);
+  CHECK(d2.attempt == 1); // nothing was published yet
+  dispatched(g, d2, gw_a, 60'001);
+  CHECK(g.attempts() == 1);
+}
+
+TEST_CASE("the overall deadline ends the command whatever its state") {
+  command_fsm f{policy(), 0};
+  dispatched(f, f.start(0), gw_a, 1);
+  auto e = f.on_deadline(10'000'000);
+  REQUIRE(e.what == kind::finish);
+  CHECK(e.outcome.status == outcome_status::timed_out);
+  CHECK(e.outcome.reason == "deadline");
+  CHECK(f.deadline_us() == 10'000'000);
+}
+
+TEST_CASE("stale dispatch answers and timers are ignored") {
+  command_fsm f{policy(), 0};
+  auto d = f.start(0);
+  CHECK(f.on_dispatched(d.seq + 1, gw_a, 1).ignored == ignored::stale);
+  auto t1 = dispatched(f, d, gw_a, 2);
+  CHECK(f.on_dispatched(d.seq, gw_b, 3).ignored == ignored::stale);
+  CHECK(f.on_timer(timer::backoff, t1.seq, 4).ignored == ignored::stale);
+  CHECK(f.on_timer(timer::attempt, t1.seq - 1, 5).ignored == ignored::stale);
+  CHECK(f.on_no_route(d.seq, 6).ignored == ignored::stale);
+  CHECK(f.on_unavailable(d.seq, 6).ignored == ignored::stale);
+  CHECK(f.current() == command_fsm::state::waiting);
+}
+
+TEST_CASE("ttl never exceeds the time left before the deadline") {
+  auto p = policy();
+  p.attempt_timeout_ms = 5000;
+  p.timeout_ms = 7000;
+  command_fsm f{p, 0};
+  auto t1 = dispatched(f, f.start(0), gw_a, 0);
+  auto d2 = f.on_timer(timer::attempt, t1.seq, 5'000'000);
+  CHECK(d2.ttl_ms == 2000);
+}
+
+TEST_CASE("after the outcome, nothing else comes out") {
+  command_fsm f{policy(), 0};
+  auto t1 = dispatched(f, f.start(0), gw_a, 1);
+  REQUIRE(f.on_reply(reply(1, gw_a, true), 2).what == kind::finish);
+  CHECK(f.on_reply(reply(1, gw_a, true), 3).what == kind::none);
+  CHECK(f.on_timer(timer::attempt, t1.seq, 4).what == kind::none);
+  CHECK(f.on_deadline(5).what == kind::none);
+  CHECK(f.start(6).what == kind::none);
+}
