@@ -95,8 +95,6 @@ caf::behavior command_actor(self_ptr self, node_context_ptr ctx, caf::actor supe
   st.fsm.emplace(st.ctx->opts.commands.retry, accepted_us);
   auto now = steady_now_us();
   st.started_us = now;
-  auto until_deadline = std::max<int64_t>(st.fsm->deadline_us() - now, 0);
-  self->delayed_send(self, std::chrono::microseconds{until_deadline}, deadline_atom_v);
   apply(self, st.fsm->start(now));
   return {
     [=](reply_atom, const gateway_reply& r) {
@@ -115,7 +113,6 @@ caf::behavior command_actor(self_ptr self, node_context_ptr ctx, caf::actor supe
       apply(self, self->state.fsm->on_timer(static_cast<command_step::timer_kind>(kind), seq,
                                             steady_now_us()));
     },
-    [=](deadline_atom) { apply(self, self->state.fsm->on_deadline(steady_now_us())); },
     [=](done_atom) { self->quit(); },
     [=](crash_atom) {
       // Fault hook: lets tests prove that supervision gives every command an outcome.

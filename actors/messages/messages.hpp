@@ -7,10 +7,12 @@
 // Include this only from actor sources (.cpp): it pulls in CAF headers.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 #include <caf/error.hpp>
 #include <caf/meta/load_callback.hpp>
@@ -76,6 +78,13 @@ struct gateway_reply {
   gw_mac gw;
   bool ack = false;
   uint32_t code = 0;
+};
+
+/// An in-process submission (node::submit): a command plus the callback that
+/// takes its outcome. Never leaves the process.
+struct local_submission {
+  command_spec cmd;
+  std::function<void(const command_report&)> done;
 };
 
 /// A message from the broker, copied out of paho's buffers in the callback.
@@ -201,9 +210,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(shelfwire, caf::first_custom_type_id)
   CAF_ADD_ATOM(shelfwire, shelfwire, lookup_atom, "lookup")
   /// ingress -> supervisor -> command: (reply_atom, gateway_reply)
   CAF_ADD_ATOM(shelfwire, shelfwire, reply_atom, "gw_reply")
-  /// command's own timers: (timer_atom, uint8_t timer_kind, uint32_t seq), (deadline_atom)
+  /// a command's own timers (capped at its deadline): (timer_atom, uint8_t timer_kind, uint32_t seq)
   CAF_ADD_ATOM(shelfwire, shelfwire, timer_atom, "timer")
-  CAF_ADD_ATOM(shelfwire, shelfwire, deadline_atom, "deadline")
   /// batching actors flush themselves: (flush_atom)
   CAF_ADD_ATOM(shelfwire, shelfwire, flush_atom, "flush")
   /// node shutdown: (shutdown_atom) ends everything in flight `failed`
@@ -217,3 +225,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(shelfwire, caf::first_custom_type_id)
   CAF_ADD_ATOM(shelfwire, shelfwire, crash_atom, "crash")
 
 CAF_END_TYPE_ID_BLOCK(shelfwire)
+
+// Local only (holds a std::function): may not cross a node boundary.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(shelfwire::local_submission)

@@ -1,6 +1,7 @@
 #include "actors/node/node.hpp"
 
 #include <random>
+#include <unordered_map>
 #include <thread>
 
 #include <caf/all.hpp>
@@ -45,6 +46,35 @@ bool wait_for(Pred pred, std::chrono::milliseconds timeout) {
 
 } // namespace
 
+/// Relays node::submit calls to the supervisor shards and hands each outcome
+/// to its callback.
+struct local_client_state {
+  static inline const char* name = "shelfwire.local_client";
+  node_context_ptr ctx;
+  uint32_t next = 0;
+  std::unordered_map<uint32_t, std::function<void(const command_report&)>> waiting;
+};
+
+caf::behavior local_client(caf::stateful_actor<local_client_state>* self, node_context_ptr ctx) {
+  self->state.ctx = std::move(ctx);
+  return {
+    [=](local_submission& s) {
+      auto& st = self->state;
+      auto idx = st.next++;
+      st.waiting.emplace(idx, std::move(s.done));
+      self->send(st.ctx->shard_of(s.cmd.esl), submit_atom_v, idx, std::move(s.cmd));
+    },
+    [=](outcome_atom, uint32_t idx, const command_report& rep) {
+      auto i = self->state.waiting.find(idx);
+      if (i == self->state.waiting.end())
+        return;
+      auto done = std::move(i->second);
+      self->state.waiting.erase(i);
+      done(rep);
+    },
+  };
+}
+
 struct node::impl {
   std::shared_ptr<node_context> ctx;
   std::unique_ptr<caf::actor_system_config> cfg;
@@ -54,6 +84,7 @@ struct node::impl {
   caf::actor lookup;
   caf::actor intake;
   caf::actor reporter;
+  caf::actor local;
   std::vector<caf::actor> workers; ///< ingress + status consumers
   bool started = false;
   bool stopped = false;
@@ -83,6 +114,28 @@ node::node(node_options opts) : impl_(std::make_unique<impl>()) {
 
 node::~node() {
   stop();
+}
+
+void node::submit(const wire::job_command& cmd, outcome_callback done) {
+  auto& d = *impl_;
+  if (!d.local)
+    return;
+  local_submission s;
+  s.cmd = command_spec{cmd.esl, cmd.op, cmd.args};
+  s.done = [done = std::move(done)](const command_report& rep) {
+    local_outcome o;
+    o.esl = rep.esl;
+    o.status = rep.outcome.status;
+    o.code = rep.outcome.code;
+    o.attempts = rep.outcome.attempts;
+    if (rep.outcome.has_gw)
+      o.gw = rep.outcome.gw;
+    o.reason = rep.outcome.reason;
+    o.latency_us = rep.latency_us;
+    o.backbone_us = rep.outcome.backbone_us;
+    done(o);
+  };
+  caf::anon_send(d.local, std::move(s));
 }
 
 const std::string& node::name() const {
@@ -169,6 +222,7 @@ std::string node::start() {
   }
 
   d.reporter = sys.spawn(metrics_reporter, node_context_ptr{d.ctx});
+  d.local = sys.spawn(local_client, node_context_ptr{d.ctx});
 
   // Intake last: take jobs once everything behind it exists.
   if (opts.intake.enabled) {
@@ -255,6 +309,7 @@ void node::stop() {
   };
   exit(d.intake);
   exit(d.reporter);
+  exit(d.local);
   for (auto& w : d.workers)
     exit(w);
   for (auto& s : ctx.shards)
@@ -263,7 +318,7 @@ void node::stop() {
   exit(d.lookup);
   d.sys->await_all_actors_done();
   d.workers.clear();
-  d.intake = d.reporter = d.lookup = caf::actor{};
+  d.intake = d.reporter = d.lookup = d.local = caf::actor{};
   d.ctx->routers = caf::actor{};
   d.ctx->shards.clear();
   d.consumers.clear();

@@ -2,13 +2,31 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "config/node_options.hpp"
+#include "runtime/command/outcome.hpp"
 #include "runtime/metrics/registry.hpp"
+#include "runtime/wire/jobs.hpp"
 
 namespace shelfwire {
+
+/// The end of one command submitted in-process with node::submit.
+struct local_outcome {
+  esl_mac esl;
+  outcome_status status = outcome_status::failed;
+  uint32_t code = 0;
+  uint32_t attempts = 0;
+  std::optional<gw_mac> gw;
+  std::string reason;
+  int64_t latency_us = 0;   ///< accepted by the supervisor -> outcome
+  int64_t backbone_us = -1; ///< first dispatch -> deciding reply (acked/nacked)
+};
+
+using outcome_callback = std::function<void(const local_outcome&)>;
 
 /// One shelfwire node: a CAF actor system with its MQTT and Redis ports and
 /// every actor of the data path (gateway -> router -> command actor ->
@@ -39,6 +57,11 @@ public:
   /// to `node.drain-timeout-ms`, ends the rest `failed` ("shutdown"),
   /// publishes every job's result, then stops. Idempotent.
   void stop();
+
+  /// Submits one command in-process, bypassing the MQTT intake (embedding,
+  /// benchmarks). `done` runs exactly once, on a CAF scheduler thread: keep
+  /// it short. Only while the node is started.
+  void submit(const wire::job_command& cmd, outcome_callback done);
 
   const std::string& name() const;
   uint64_t incarnation() const;

@@ -76,7 +76,13 @@ bool command_fsm::retryable(uint32_t code) const {
   return std::find(c.begin(), c.end(), code) != c.end();
 }
 
-command_step command_fsm::on_dispatched(uint32_t seq, gw_mac gw, int64_t) {
+int64_t command_fsm::capped_delay_ms(int64_t delay_ms, int64_t now_us) const {
+  // Round up so that the timer never fires before the deadline.
+  auto left_ms = (deadline_us_ - now_us + 999) / 1000;
+  return std::max<int64_t>(std::min(delay_ms, left_ms), 1);
+}
+
+command_step command_fsm::on_dispatched(uint32_t seq, gw_mac gw, int64_t now_us) {
   if (state_ != state::routing || seq != seq_)
     return ignore(command_step::ignore_reason::stale);
   ++attempts_;
@@ -87,7 +93,7 @@ command_step command_fsm::on_dispatched(uint32_t seq, gw_mac gw, int64_t) {
   s.what = command_step::kind::arm_timer;
   s.timer = command_step::timer_kind::attempt;
   s.seq = ++seq_;
-  s.delay_ms = policy_.attempt_timeout_ms;
+  s.delay_ms = capped_delay_ms(policy_.attempt_timeout_ms, now_us);
   return s;
 }
 
@@ -109,7 +115,7 @@ command_step command_fsm::on_unavailable(uint32_t seq, int64_t now_us) {
   s.what = command_step::kind::arm_timer;
   s.timer = command_step::timer_kind::backoff;
   s.seq = ++seq_;
-  s.delay_ms = policy_.unavailable_backoff_ms;
+  s.delay_ms = capped_delay_ms(policy_.unavailable_backoff_ms, now_us);
   return s;
 }
 
@@ -151,6 +157,11 @@ command_step command_fsm::on_reply(const reply_event& r, int64_t now_us) {
 command_step command_fsm::on_timer(command_step::timer_kind k, uint32_t seq, int64_t now_us) {
   if (seq != seq_)
     return ignore(command_step::ignore_reason::stale);
+  // Timers are capped at the deadline, so the deadline needs no timer of its own.
+  if (now_us >= deadline_us_ && (state_ == state::waiting || state_ == state::backing_off))
+    return state_ == state::backing_off
+             ? finish(outcome_status::timed_out, outcome_reason::routing_unavailable, now_us)
+             : on_deadline(now_us);
   if (k == command_step::timer_kind::backoff) {
     if (state_ != state::backing_off)
       return ignore(command_step::ignore_reason::stale);

@@ -73,7 +73,9 @@ public:
   command_step on_reply(const reply_event& r, int64_t now_us);
   /// A timer armed by a previous step fired.
   command_step on_timer(command_step::timer_kind k, uint32_t seq, int64_t now_us);
-  /// The overall deadline (accepted + timeout_ms) passed.
+  /// The overall deadline (accepted + timeout_ms) passed. Callers need no
+  /// timer for it: every timer the machine arms is capped at the deadline,
+  /// and a timer firing at or past it ends the command.
   command_step on_deadline(int64_t now_us);
 
   bool done() const { return state_ == state::done; }
@@ -92,6 +94,7 @@ private:
                       uint32_t code = 0, std::optional<gw_mac> gw = std::nullopt);
   command_step exhausted(std::string_view reason, int64_t now_us);
   bool retryable(uint32_t code) const;
+  int64_t capped_delay_ms(int64_t delay_ms, int64_t now_us) const;
 
   retry_policy policy_;
   int64_t accepted_us_;

@@ -276,3 +276,34 @@ TEST_CASE("after the outcome, nothing else comes out") {
   CHECK(f.on_deadline(5).what == kind::none);
   CHECK(f.start(6).what == kind::none);
 }
+
+TEST_CASE("timers are capped at the deadline, and firing there ends the command") {
+  auto p = policy();
+  p.attempt_timeout_ms = 5000;
+  p.timeout_ms = 7000;
+  command_fsm f{p, 0};
+  auto t1 = dispatched(f, f.start(0), gw_a, 0);
+  CHECK(t1.delay_ms == 5000);
+  auto d2 = f.on_timer(timer::attempt, t1.seq, 5'000'000);
+  auto t2 = dispatched(f, d2, gw_b, 5'000'000);
+  CHECK(t2.delay_ms == 2000); // not 5000: the deadline comes first
+  auto e = f.on_timer(timer::attempt, t2.seq, 7'000'000);
+  REQUIRE(e.what == kind::finish);
+  CHECK(e.outcome.status == outcome_status::timed_out);
+  CHECK(e.outcome.reason == "deadline");
+}
+
+TEST_CASE("a backoff timer at the deadline ends the command routing_unavailable") {
+  auto p = policy();
+  p.timeout_ms = 100;
+  p.unavailable_backoff_ms = 60;
+  command_fsm f{p, 0};
+  auto d = f.start(0);
+  auto b1 = f.on_unavailable(d.seq, 0);
+  REQUIRE(b1.what == kind::arm_timer);
+  auto d2 = f.on_timer(timer::backoff, b1.seq, 60'000);
+  auto b2 = f.on_unavailable(d2.seq, 60'000);
+  // 60 ms + 60 ms backoff would pass the 100 ms deadline: ends now.
+  REQUIRE(b2.what == kind::finish);
+  CHECK(b2.outcome.reason == "routing_unavailable");
+}

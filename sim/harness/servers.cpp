@@ -1,11 +1,11 @@
-#include "tests/support/servers.hpp"
+#include "sim/harness/servers.hpp"
 
 #include <fstream>
 #include <stdexcept>
 
-#include "tests/support/wait.hpp"
+#include "sim/harness/wait.hpp"
 
-namespace shelfwire::testing {
+namespace shelfwire::sim {
 
 using namespace std::chrono_literals;
 
@@ -66,4 +66,4 @@ void redis_server::stop() {
   proc_.stop(5s);
 }
 
-} // namespace shelfwire::testing
+} // namespace shelfwire::sim

@@ -1,9 +1,10 @@
-#include "tests/support/process.hpp"
+#include "sim/harness/process.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -18,11 +19,8 @@
 #include <stdexcept>
 #include <thread>
 
-#ifndef SHELFWIRE_BUILD_DIR
-#  define SHELFWIRE_BUILD_DIR "."
-#endif
 
-namespace shelfwire::testing {
+namespace shelfwire::sim {
 
 child_process::child_process(child_process&& other) noexcept
   : pid_(other.pid_), status_(other.status_), log_path_(std::move(other.log_path_)) {
@@ -70,6 +68,8 @@ child_process child_process::start(std::vector<std::string> argv, std::string lo
     throw std::runtime_error(std::string{"fork failed: "} + std::strerror(errno));
   }
   if (pid == 0) {
+    // Die with the parent, even when it is killed: no orphaned servers.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::sigprocmask(SIG_SETMASK, &empty, nullptr);
     ::setpgid(0, 0);
     ::dup2(fd, STDOUT_FILENO);
@@ -187,7 +187,14 @@ temp_dir::~temp_dir() {
 std::string build_binary(const std::string& name) {
   if (const char* dir = std::getenv("SHELFWIRE_BUILD_DIR"))
     return std::string{dir} + "/bin/" + name;
-  return std::string{SHELFWIRE_BUILD_DIR} + "/bin/" + name;
+  // Next to the running program (all binaries land in <build>/bin).
+  char self[4096];
+  auto n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n > 0) {
+    std::string path{self, static_cast<size_t>(n)};
+    return path.substr(0, path.rfind('/') + 1) + name;
+  }
+  return name;
 }
 
-} // namespace shelfwire::testing
+} // namespace shelfwire::sim

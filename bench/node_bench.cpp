@@ -1,0 +1,350 @@
+// shelfwire-bench: one node's command throughput and latency, next to the
+// bare broker's request/reply ceiling measured in the same run.
+//
+//   shelfwire-bench [--bench.commands=N] [--bench.in-flight="[1,10,50]"] ...
+//
+// What it does, in one run, on one broker:
+//  1. starts mosquitto and redis-server on free loopback ports;
+//  2. measures the broker's ceiling with the raw MQTT client from
+//     ../shared/tools/mqtt-ceiling (rawmq: request/reply at QoS 1, no client
+//     library in the way) at 1 and at each in-flight level;
+//  3. starts the gateway emulator as its own process (instant answers) and
+//     an in-process node; waits until the RSSI table has every advert;
+//  4. drives N commands at C in flight straight into the node (node::submit:
+//     supervisor -> command actor -> router -> Redis lookup -> MQTT action ->
+//     gateway -> MQTT response -> command actor -> outcome), closed loop;
+//  5. prints throughput, latency p50/p90/p99 and the ratios to the ceiling,
+//     plus CPU seconds of broker, node and emulator.
+
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "actors/node/node.hpp"
+#include "config/loader.hpp"
+#include "config/schema.hpp"
+#include "runtime/core/clock.hpp"
+#include "runtime/log/log.hpp"
+#include "runtime/metrics/histogram.hpp"
+#include "sim/emulator/gateway_emulator.hpp"
+#include "sim/harness/process.hpp"
+#include "sim/harness/servers.hpp"
+#include "sim/harness/wait.hpp"
+
+using namespace shelfwire;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct bench_options {
+  int64_t commands = 20'000;
+  std::vector<int64_t> in_flight = {1, 10, 50};
+  int64_t warmup = 2'000;
+  int64_t ceiling_requests = 50'000;
+  int64_t gateways = 100;
+  int64_t esls = 10'000;
+  int64_t routers = 4;
+  int64_t supervisors = 2;
+  int64_t scheduler_threads = 2;
+  std::string rawmq; ///< empty: next to this binary
+  std::string scheduler_policy = "sharing";
+  std::string log_level = "warn";
+};
+
+const config::schema<bench_options>& bench_schema() {
+  static const auto s = [] {
+    config::schema<bench_options> s{"shelfwire-bench",
+                                    "One node's throughput and latency next to the bare broker's "
+                                    "request/reply ceiling, measured in one run."};
+    s.add_section("bench", "What to measure.");
+    s.integer("bench.commands", [](auto& o) -> auto& { return o.commands; }, 1, 10'000'000,
+              "Commands measured per in-flight level.");
+    s.integer_list("bench.in-flight", [](auto& o) -> auto& { return o.in_flight; }, 1, 100'000,
+                   "In-flight levels (closed loop), each measured in turn.");
+    s.integer("bench.warmup", [](auto& o) -> auto& { return o.warmup; }, 0, 1'000'000,
+              "Commands run before measuring each level.");
+    s.integer("bench.ceiling-requests", [](auto& o) -> auto& { return o.ceiling_requests; }, 0,
+              10'000'000, "Requests of the raw ceiling run per level; 0 skips the ceiling.");
+    s.string("bench.rawmq", [](auto& o) -> auto& { return o.rawmq; },
+             "Path of the raw MQTT client; empty = next to this binary.");
+    s.add_section("store", "The emulated store.");
+    s.integer("store.gateways", [](auto& o) -> auto& { return o.gateways; }, 1, 4096, "Gateways.");
+    s.integer("store.esls", [](auto& o) -> auto& { return o.esls; }, 1, 1'000'000, "ESLs.");
+    s.add_section("node", "The node under test.");
+    s.integer("node.routers", [](auto& o) -> auto& { return o.routers; }, 1, 1024,
+              "routers.pool-size.");
+    s.integer("node.supervisors", [](auto& o) -> auto& { return o.supervisors; }, 1, 256,
+              "commands.supervisors.");
+    s.integer("node.scheduler-threads", [](auto& o) -> auto& { return o.scheduler_threads; }, 0,
+              256, "scheduler.threads.");
+    s.enumeration("node.scheduler-policy", [](auto& o) -> auto& { return o.scheduler_policy; },
+                  {"stealing", "sharing"}, "scheduler.policy.");
+    s.add_section("log", "Logging.");
+    s.enumeration("log.level", [](auto& o) -> auto& { return o.log_level; },
+                  {"trace", "debug", "info", "warn", "error", "critical", "off"}, "Log level.");
+    return s;
+  }();
+  return s;
+}
+
+/// CPU seconds (user + system) a process has used so far.
+double cpu_seconds(int pid) {
+  std::ifstream in{"/proc/" + (pid > 0 ? std::to_string(pid) : std::string{"self"}) + "/stat"};
+  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto rp = s.rfind(')');
+  if (rp == std::string::npos)
+    return 0;
+  std::istringstream fields{s.substr(rp + 2)};
+  std::string f;
+  double ut = 0, st = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {
+    if (i == 14)
+      ut = std::stod(f);
+    if (i == 15)
+      st = std::stod(f);
+  }
+  return (ut + st) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+struct ceiling {
+  bool ok = false;
+  double rps = 0;
+  double p50_us = 0, p90_us = 0, p99_us = 0;
+};
+
+/// Runs rawmq's request/reply against the broker: `rawmq gw 1` answers,
+/// `rawmq rr N W 1 100` asks.
+ceiling measure_ceiling(const std::string& rawmq, uint16_t port, int64_t n, int64_t in_flight,
+                        const std::string& dir) {
+  ceiling c;
+  setenv("MQTT_PORT", std::to_string(port).c_str(), 1);
+  auto gw = sim::child_process::start({rawmq, "gw", "1"},
+                                      dir + "/rawmq-gw-" + std::to_string(in_flight) + ".log");
+  if (!sim::wait_until(
+        [&] {
+          return gw.log_tail().find("gw ready") != std::string::npos || !gw.running();
+        },
+        10s)) {
+    std::cerr << "rawmq gw did not get ready\n";
+    return c;
+  }
+  auto log = dir + "/rawmq-rr-" + std::to_string(in_flight) + ".log";
+  auto rr = sim::child_process::start(
+    {rawmq, "rr", std::to_string(n), std::to_string(in_flight), "1", "100"}, log);
+  auto st = rr.wait_exit(std::chrono::minutes{5});
+  gw.stop(2s);
+  if (!st || *st != 0) {
+    std::cerr << "rawmq rr failed: " << rr.log_tail() << "\n";
+    return c;
+  }
+  std::regex re{R"(([0-9.]+) req/s, RTT us mean=[0-9.]+ p50=([0-9.]+) p90=([0-9.]+) p99=([0-9.]+))"};
+  std::smatch m;
+  auto out = rr.log_tail();
+  if (!std::regex_search(out, m, re)) {
+    std::cerr << "cannot read rawmq output: " << out << "\n";
+    return c;
+  }
+  c.ok = true;
+  c.rps = std::stod(m[1]);
+  c.p50_us = std::stod(m[2]);
+  c.p90_us = std::stod(m[3]);
+  c.p99_us = std::stod(m[4]);
+  return c;
+}
+
+struct run_result {
+  double seconds = 0;
+  double cps = 0;
+  metrics::histogram_snapshot latency;  ///< submit -> outcome, as the caller sees it
+  metrics::histogram_snapshot backbone; ///< first dispatch -> reply (thesis' metric)
+  uint64_t not_acked = 0;
+};
+
+/// Closed loop: keeps `in_flight` commands going until `total` have ended.
+run_result drive(node& n, const std::vector<esl_mac>& esls, int64_t total, int64_t in_flight) {
+  struct shared {
+    std::atomic<int64_t> issued{0};
+    std::atomic<int64_t> ended{0};
+    std::atomic<uint64_t> not_acked{0};
+    metrics::histogram latency;
+    metrics::histogram backbone;
+    std::mutex mtx;
+    std::condition_variable cv;
+  };
+  auto sh = std::make_shared<shared>();
+  std::function<void()> issue;
+  issue = [&n, &esls, sh, total, &issue] {
+    auto i = sh->issued.fetch_add(1);
+    if (i >= total)
+      return;
+    wire::job_command c;
+    c.esl = esls[static_cast<size_t>(i) % esls.size()];
+    c.op = wire::op_kind::price;
+    c.args.emplace_back("price", "9.99");
+    auto t0 = steady_now_us();
+    n.submit(c, [sh, t0, total, &issue](const local_outcome& o) {
+      sh->latency.record(static_cast<uint64_t>(steady_now_us() - t0));
+      if (o.backbone_us >= 0)
+        sh->backbone.record(static_cast<uint64_t>(o.backbone_us));
+      if (o.status != outcome_status::acked)
+        sh->not_acked.fetch_add(1);
+      if (sh->ended.fetch_add(1) + 1 == total) {
+        std::lock_guard<std::mutex> g{sh->mtx};
+        sh->cv.notify_all();
+      }
+      issue();
+    });
+  };
+  auto start = std::chrono::steady_clock::now();
+  for (int64_t k = 0; k < in_flight; ++k)
+    issue();
+  {
+    std::unique_lock<std::mutex> lk{sh->mtx};
+    sh->cv.wait(lk, [&] { return sh->ended.load() >= total; });
+  }
+  run_result r;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.cps = static_cast<double>(total) / r.seconds;
+  r.latency = sh->latency.snapshot();
+  r.backbone = sh->backbone.snapshot();
+  r.not_acked = sh->not_acked.load();
+  return r;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto loaded = config::load(bench_schema(), args);
+  if (!loaded) {
+    std::cerr << "shelfwire-bench: " << loaded.error().message << "\n";
+    return 2;
+  }
+  if (loaded->action != config::config_action::run) {
+    std::cout << loaded->text;
+    return 0;
+  }
+  auto o = loaded->options;
+  log::log_options lo;
+  lo.level = o.log_level;
+  lo.process_name = "bench";
+  log::setup(lo);
+  auto rawmq = o.rawmq.empty() ? sim::build_binary("rawmq") : o.rawmq;
+
+  sim::mosquitto_server broker;
+  sim::redis_server redis;
+  sim::temp_dir dir;
+  std::printf("shelfwire-bench: broker 127.0.0.1:%u, redis 127.0.0.1:%u, %lld gateways, %lld "
+              "ESLs, %lld routers, %lld commands per level\n",
+              broker.port(), redis.port(), static_cast<long long>(o.gateways),
+              static_cast<long long>(o.esls), static_cast<long long>(o.routers),
+              static_cast<long long>(o.commands));
+
+  // 1. The bare broker's ceiling, before anything else uses the broker.
+  std::map<int64_t, ceiling> ceilings;
+  bool have_rawmq = access(rawmq.c_str(), X_OK) == 0;
+  if (!have_rawmq)
+    std::printf("  (no raw MQTT client at %s: ceiling not measured)\n", rawmq.c_str());
+  std::vector<int64_t> levels = o.in_flight;
+  if (have_rawmq && o.ceiling_requests > 0)
+    for (auto c : levels) {
+      auto n = c == 1 ? std::min<int64_t>(o.ceiling_requests, 10'000) : o.ceiling_requests;
+      ceilings[c] = measure_ceiling(rawmq, broker.port(), n, c, dir.path());
+    }
+
+  // 2. The emulator (own process) and the node (this process).
+  node_options no;
+  no.name = "bench-node";
+  no.mqtt.url = broker.url();
+  no.redis.port = redis.port();
+  no.routers.pool_size = static_cast<int>(o.routers);
+  no.commands.supervisors = static_cast<int>(o.supervisors);
+  no.scheduler_threads = static_cast<int>(o.scheduler_threads);
+  no.scheduler_policy = o.scheduler_policy;
+  no.metrics_interval_ms = 0;
+  no.log = lo;
+  node n{no};
+  if (auto err = n.start(); !err.empty()) {
+    std::cerr << "node: " << err << "\n";
+    return 1;
+  }
+  if (!n.wait_ready(10s)) {
+    std::cerr << "node not ready\n";
+    return 1;
+  }
+  // The emulator starts once the node listens: it advertises once at start.
+  auto emu_bin = sim::build_binary("shelfwire-gw-emu");
+  auto emu = sim::child_process::start(
+    {emu_bin, "--mqtt.url=" + broker.url(), "--store.gateways=" + std::to_string(o.gateways),
+     "--store.esls=" + std::to_string(o.esls), "--store.extra-hearers=1", "--log.level=warn",
+     "--log.stats-interval-ms=0"},
+    dir.file("emulator.log"));
+  // The emulator advertises once at start: wait until it is all in Redis.
+  auto adverts = static_cast<uint64_t>(o.esls * 2);
+  if (!sim::wait_until([&] { return n.metrics().counter_value("status.adverts_applied") >= adverts; },
+                       60s)) {
+    std::cerr << "routing table did not converge: "
+              << n.metrics().counter_value("status.adverts_applied") << "/" << adverts
+              << " adverts applied\n"
+              << emu.log_tail();
+    return 1;
+  }
+  auto store = sim::gateway_emulator::simple_store(static_cast<size_t>(o.gateways),
+                                                   static_cast<size_t>(o.esls), 1);
+  std::vector<esl_mac> esls;
+  for (auto& e : store.esls)
+    esls.push_back(e.esl);
+
+  std::printf("\n%-9s %10s %9s %9s %9s %9s %10s | %10s %9s %9s | %8s %8s\n", "in-flight",
+              "cmds/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "backbone50", "ceiling/s",
+              "ceil p50", "ceil p99", "thru %", "not ack");
+  int rc = 0;
+  for (auto c : levels) {
+    if (o.warmup > 0)
+      drive(n, esls, o.warmup, c);
+    auto cpu_broker0 = cpu_seconds(0), cpu_self0 = cpu_seconds(-1), cpu_emu0 = cpu_seconds(emu.pid());
+    (void) cpu_broker0;
+    auto r = drive(n, esls, o.commands, c);
+    auto cpu_self = cpu_seconds(-1) - cpu_self0;
+    auto cpu_emu = cpu_seconds(emu.pid()) - cpu_emu0;
+    auto& ce = ceilings[c];
+    auto ms = [](uint64_t us) { return static_cast<double>(us) / 1000.0; };
+    std::printf("%-9lld %10.0f %9.3f %9.3f %9.3f %9.2f %10.3f | %10.0f %9.3f %9.3f | %7.1f%% %8llu\n",
+                static_cast<long long>(c), r.cps, ms(r.latency.percentile(0.5)),
+                ms(r.latency.percentile(0.9)), ms(r.latency.percentile(0.99)), ms(r.latency.max),
+                ms(r.backbone.percentile(0.5)), ce.rps, ce.p50_us / 1000.0, ce.p99_us / 1000.0,
+                ce.ok ? 100.0 * r.cps / ce.rps : 0.0, static_cast<unsigned long long>(r.not_acked));
+    std::printf("%-9s cpu over %.2f s: node %.2f s, emulator %.2f s\n", "", r.seconds, cpu_self,
+                cpu_emu);
+    if (r.not_acked > 0)
+      rc = 1;
+    if (getenv("SHELFWIRE_BENCH_DEBUG")) {
+      auto& m = n.metrics();
+      for (auto k : {"commands.accepted", "router.dispatched", "mqtt.egress.published",
+                     "mqtt.egress.publish_failed", "mqtt.responses0.received", "replies.received",
+                     "replies.delivered", "replies.late", "replies.duplicate", "replies.stray",
+                     "replies.malformed", "replies.bad_token", "router.unavailable"})
+        std::printf("   %s=%llu\n", k, static_cast<unsigned long long>(m.counter_value(k)));
+      char self_pid[64] = {0};
+      if (readlink("/proc/self", self_pid, sizeof(self_pid) - 1) <= 0)
+        std::snprintf(self_pid, sizeof(self_pid), "%d", getpid());
+      system((std::string{"for t in /proc/"} + self_pid +
+              "/task/*; do echo \"$(cat $t/comm) $(awk '{print $14+$15}' $t/stat)\"; done | "
+              "sort -k2 -n -r | head -12").c_str());
+    }
+  }
+  std::printf("\nthru %% = shelfwire commands/s over the bare broker's request/reply ceiling at "
+              "the same in-flight level (QoS 1, measured first, same broker).\n");
+  n.stop();
+  emu.stop(5s);
+  return rc;
+}

@@ -1,0 +1,177 @@
+// shelfwire-gw-emu: emulated BLE gateways on an MQTT broker, per the gateway
+// contract (brief §3). For the demo, the benchmark and multi-process tests.
+//
+//   shelfwire-gw-emu [--config FILE] [--section.key=value ...] [--help]
+//
+// Prints "ready" on stdout once subscribed and the first status round is
+// out; exits 0 on SIGTERM/SIGINT, 2 on a bad option.
+
+#include <csignal>
+#include <iostream>
+
+#include <pthread.h>
+
+#include "config/loader.hpp"
+#include "config/schema.hpp"
+#include "config/validators.hpp"
+#include "runtime/log/log.hpp"
+#include "sim/emulator/gateway_emulator.hpp"
+
+namespace {
+
+struct emu_cli {
+  std::string url = "tcp://127.0.0.1:1883";
+  std::string client_id = "shelfwire-gw-emu";
+  std::string topic_prefix = "/gw";
+  int64_t gateways = 10;
+  int64_t esls = 1000;
+  int64_t extra_hearers = 1;
+  int64_t seed = 1;
+  int64_t adverts_per_status = 1000;
+  int64_t status_interval_ms = 0;
+  int64_t reply_delay_ms = 0;
+  int64_t reply_jitter_ms = 0;
+  int64_t nack_per_mille = 0;
+  int64_t nack_code = 2;
+  int64_t no_reply_per_mille = 0;
+  int64_t duplicate_per_mille = 0;
+  int64_t late_per_mille = 0;
+  int64_t late_extra_ms = 0;
+  bool legacy = false;
+  std::string log_level = "info";
+  int64_t stats_interval_ms = 10'000;
+};
+
+const shelfwire::config::schema<emu_cli>& emu_schema() {
+  using namespace shelfwire::config;
+  static const auto s = [] {
+    schema<emu_cli> s{"shelfwire-gw-emu", "Emulated BLE gateways for shelfwire (brief §3)."};
+    s.add_section("mqtt", "The broker.");
+    s.string("mqtt.url", [](auto& o) -> auto& { return o.url; }, "Broker address.",
+             "tcp://host:port", [](std::string_view v) { return validators::tcp_url(v); });
+    s.string("mqtt.client-id", [](auto& o) -> auto& { return o.client_id; },
+             "MQTT client id of the emulator.");
+    s.add_section("gateway", "The gateway contract.");
+    s.string("gateway.topic-prefix", [](auto& o) -> auto& { return o.topic_prefix; },
+             "Topic prefix: {prefix}/{gw}/action|response|status.");
+    s.add_section("store", "The emulated store: gateways and the ESLs they hear.");
+    s.integer("store.gateways", [](auto& o) -> auto& { return o.gateways; }, 1, 4096,
+              "Gateways played (MACs AA00000000xx).");
+    s.integer("store.esls", [](auto& o) -> auto& { return o.esls; }, 0, 10'000'000,
+              "ESLs (MACs E50000xxxxxx), spread round robin over home gateways.");
+    s.integer("store.extra-hearers", [](auto& o) -> auto& { return o.extra_hearers; }, 0, 16,
+              "Neighbour gateways that also hear each ESL, weaker than its home gateway.");
+    s.integer("store.seed", [](auto& o) -> auto& { return o.seed; }, 0, INT64_MAX,
+              "Seed of RSSI noise and behaviour dice.");
+    s.integer("store.adverts-per-status", [](auto& o) -> auto& { return o.adverts_per_status; }, 1,
+              100'000, "Adverts per status message.");
+    s.integer("store.status-interval-ms", [](auto& o) -> auto& { return o.status_interval_ms; },
+              0, 3'600'000, "Publish status every this often; 0 = once at start.");
+    s.add_section("behavior", "How every gateway answers actions.");
+    s.integer("behavior.reply-delay-ms", [](auto& o) -> auto& { return o.reply_delay_ms; }, 0,
+              600'000, "Fixed delay before answering.");
+    s.integer("behavior.reply-jitter-ms", [](auto& o) -> auto& { return o.reply_jitter_ms; }, 0,
+              600'000, "Uniform extra delay in [0, jitter].");
+    s.integer("behavior.nack-per-mille", [](auto& o) -> auto& { return o.nack_per_mille; }, 0,
+              1000, "Answers that are NACKs, per mille.");
+    s.integer("behavior.nack-code", [](auto& o) -> auto& { return o.nack_code; }, 0, 255,
+              "Code of NACKs (1 not in range, 2 busy, 3 low battery, 4 bad request).");
+    s.integer("behavior.no-reply-per-mille", [](auto& o) -> auto& { return o.no_reply_per_mille; },
+              0, 1000, "Actions never answered, per mille.");
+    s.integer("behavior.duplicate-per-mille",
+              [](auto& o) -> auto& { return o.duplicate_per_mille; }, 0, 1000,
+              "Actions answered twice, per mille.");
+    s.integer("behavior.late-per-mille", [](auto& o) -> auto& { return o.late_per_mille; }, 0,
+              1000, "Answers delayed by late-extra-ms more, per mille.");
+    s.integer("behavior.late-extra-ms", [](auto& o) -> auto& { return o.late_extra_ms; }, 0,
+              3'600'000, "Extra delay of late answers.");
+    s.boolean("behavior.legacy", [](auto& o) -> auto& { return o.legacy; },
+              "Legacy firmware: echo no `id`.");
+    s.add_section("log", "Logging.");
+    s.enumeration("log.level", [](auto& o) -> auto& { return o.log_level; },
+                  {"trace", "debug", "info", "warn", "error", "critical", "off"}, "Log level.");
+    s.integer("log.stats-interval-ms", [](auto& o) -> auto& { return o.stats_interval_ms; }, 0,
+              3'600'000, "Log counters this often; 0 = never.");
+    return s;
+  }();
+  return s;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  using namespace shelfwire;
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto loaded = config::load(emu_schema(), args);
+  if (!loaded) {
+    std::cerr << "shelfwire-gw-emu: " << loaded.error().message << "\n";
+    return 2;
+  }
+  if (loaded->action != config::config_action::run) {
+    std::cout << loaded->text;
+    return 0;
+  }
+  auto& o = loaded->options;
+  log::log_options lo;
+  lo.level = o.log_level;
+  lo.process_name = o.client_id;
+  log::setup(lo);
+  auto lg = log::get("emulator");
+
+  auto eo = sim::gateway_emulator::simple_store(static_cast<size_t>(o.gateways),
+                                                static_cast<size_t>(o.esls),
+                                                static_cast<size_t>(o.extra_hearers),
+                                                static_cast<uint64_t>(o.seed));
+  eo.mqtt.url = o.url;
+  eo.mqtt.client_id = o.client_id;
+  eo.topic_prefix = o.topic_prefix;
+  eo.adverts_per_status = static_cast<uint32_t>(o.adverts_per_status);
+  metrics::registry reg;
+  sim::gateway_emulator emu{eo, reg};
+  sim::gateway_behavior b;
+  b.reply_delay_ms = static_cast<uint32_t>(o.reply_delay_ms);
+  b.reply_jitter_ms = static_cast<uint32_t>(o.reply_jitter_ms);
+  b.nack_rate = static_cast<double>(o.nack_per_mille) / 1000.0;
+  b.nack_code = static_cast<uint32_t>(o.nack_code);
+  b.no_reply_rate = static_cast<double>(o.no_reply_per_mille) / 1000.0;
+  b.duplicate_rate = static_cast<double>(o.duplicate_per_mille) / 1000.0;
+  b.late_rate = static_cast<double>(o.late_per_mille) / 1000.0;
+  b.late_extra_ms = static_cast<uint32_t>(o.late_extra_ms);
+  b.legacy = o.legacy;
+  emu.set_behavior_all(b);
+  if (!emu.start()) {
+    lg->critical("cannot use mqtt.url '{}'", o.url);
+    return 1;
+  }
+  while (!emu.wait_ready(std::chrono::seconds{5}))
+    lg->warn("waiting for the broker at {}", o.url);
+  if (o.status_interval_ms > 0)
+    emu.advertise_every(std::chrono::milliseconds{o.status_interval_ms});
+  else
+    lg->info("published {} adverts", emu.advertise_all());
+  lg->info("{} gateways, {} ESLs on {}", o.gateways, o.esls, o.url);
+  std::cout << "ready" << std::endl;
+
+  // Wait for a stop signal, logging counters now and then.
+  timespec ts{o.stats_interval_ms > 0 ? o.stats_interval_ms / 1000 : 3600,
+              o.stats_interval_ms > 0 ? (o.stats_interval_ms % 1000) * 1'000'000 : 0};
+  for (;;) {
+    int sig = sigtimedwait(&stop_signals, nullptr, &ts);
+    if (sig == SIGTERM || sig == SIGINT)
+      break;
+    if (o.stats_interval_ms > 0)
+      lg->info("actions={} replies={} acks={} nacks={} dropped={} duplicates={}",
+               reg.counter_value("emu.actions"), reg.counter_value("emu.replies"),
+               reg.counter_value("emu.acks"), reg.counter_value("emu.nacks"),
+               reg.counter_value("emu.dropped"), reg.counter_value("emu.duplicates"));
+  }
+  emu.stop();
+  lg->info("stopped");
+  return 0;
+}
