@@ -167,6 +167,7 @@ struct run_result {
   metrics::histogram_snapshot latency;  ///< submit -> outcome, as the caller sees it
   metrics::histogram_snapshot backbone; ///< first dispatch -> reply (thesis' metric)
   uint64_t not_acked = 0;
+  uint64_t retried = 0; ///< commands that needed more than one attempt
 };
 
 /// Closed loop: keeps `in_flight` commands going until `total` have ended.
@@ -175,14 +176,20 @@ run_result drive(node& n, const std::vector<esl_mac>& esls, int64_t total, int64
     std::atomic<int64_t> issued{0};
     std::atomic<int64_t> ended{0};
     std::atomic<uint64_t> not_acked{0};
+    std::atomic<uint64_t> retried{0};
     metrics::histogram latency;
     metrics::histogram backbone;
     std::mutex mtx;
     std::condition_variable cv;
+    std::function<void()> issue;
   };
   auto sh = std::make_shared<shared>();
-  std::function<void()> issue;
-  issue = [&n, &esls, sh, total, &issue] {
+  // Everything the callbacks touch lives in `sh`, which they co-own: the
+  // last callback may still run after drive() has returned.
+  sh->issue = [&n, &esls, total, weak = std::weak_ptr<shared>(sh)] {
+    auto sh = weak.lock();
+    if (!sh)
+      return;
     auto i = sh->issued.fetch_add(1);
     if (i >= total)
       return;
@@ -191,22 +198,24 @@ run_result drive(node& n, const std::vector<esl_mac>& esls, int64_t total, int64
     c.op = wire::op_kind::price;
     c.args.emplace_back("price", "9.99");
     auto t0 = steady_now_us();
-    n.submit(c, [sh, t0, total, &issue](const local_outcome& o) {
+    n.submit(c, [sh, t0, total](const local_outcome& o) {
       sh->latency.record(static_cast<uint64_t>(steady_now_us() - t0));
       if (o.backbone_us >= 0)
         sh->backbone.record(static_cast<uint64_t>(o.backbone_us));
       if (o.status != outcome_status::acked)
         sh->not_acked.fetch_add(1);
+      if (o.attempts > 1)
+        sh->retried.fetch_add(1);
+      sh->issue(); // next command first, then count this one as ended
       if (sh->ended.fetch_add(1) + 1 == total) {
         std::lock_guard<std::mutex> g{sh->mtx};
         sh->cv.notify_all();
       }
-      issue();
     });
   };
   auto start = std::chrono::steady_clock::now();
   for (int64_t k = 0; k < in_flight; ++k)
-    issue();
+    sh->issue();
   {
     std::unique_lock<std::mutex> lk{sh->mtx};
     sh->cv.wait(lk, [&] { return sh->ended.load() >= total; });
@@ -217,6 +226,8 @@ run_result drive(node& n, const std::vector<esl_mac>& esls, int64_t total, int64
   r.latency = sh->latency.snapshot();
   r.backbone = sh->backbone.snapshot();
   r.not_acked = sh->not_acked.load();
+  r.retried = sh->retried.load();
+  sh->issue = nullptr; // breaks the cycle sh -> issue -> (weak) sh
   return r;
 }
 
@@ -285,8 +296,8 @@ int main(int argc, char** argv) {
   auto emu_bin = sim::build_binary("shelfwire-gw-emu");
   auto emu = sim::child_process::start(
     {emu_bin, "--mqtt.url=" + broker.url(), "--store.gateways=" + std::to_string(o.gateways),
-     "--store.esls=" + std::to_string(o.esls), "--store.extra-hearers=1", "--log.level=warn",
-     "--log.stats-interval-ms=0"},
+     "--store.esls=" + std::to_string(o.esls), "--store.extra-hearers=1", "--log.level=info",
+     "--log.stats-interval-ms=1000"},
     dir.file("emulator.log"));
   // The emulator advertises once at start: wait until it is all in Redis.
   auto adverts = static_cast<uint64_t>(o.esls * 2);
@@ -323,8 +334,8 @@ int main(int argc, char** argv) {
                 ms(r.latency.percentile(0.9)), ms(r.latency.percentile(0.99)), ms(r.latency.max),
                 ms(r.backbone.percentile(0.5)), ce.rps, ce.p50_us / 1000.0, ce.p99_us / 1000.0,
                 ce.ok ? 100.0 * r.cps / ce.rps : 0.0, static_cast<unsigned long long>(r.not_acked));
-    std::printf("%-9s cpu over %.2f s: node %.2f s, emulator %.2f s\n", "", r.seconds, cpu_self,
-                cpu_emu);
+    std::printf("%-9s cpu over %.2f s: node %.2f s, emulator %.2f s; %llu commands retried\n", "",
+                r.seconds, cpu_self, cpu_emu, static_cast<unsigned long long>(r.retried));
     if (r.not_acked > 0)
       rc = 1;
     if (getenv("SHELFWIRE_BENCH_DEBUG")) {
@@ -332,7 +343,9 @@ int main(int argc, char** argv) {
       for (auto k : {"commands.accepted", "router.dispatched", "mqtt.egress.published",
                      "mqtt.egress.publish_failed", "mqtt.responses0.received", "replies.received",
                      "replies.delivered", "replies.late", "replies.duplicate", "replies.stray",
-                     "replies.malformed", "replies.bad_token", "router.unavailable"})
+                     "replies.malformed", "replies.bad_token", "router.unavailable",
+                     "mqtt.egress.delivery_complete", "mqtt.egress.reconnects",
+                     "mqtt.responses0.reconnects", "mqtt.responses0.unmatched"})
         std::printf("   %s=%llu\n", k, static_cast<unsigned long long>(m.counter_value(k)));
       char self_pid[64] = {0};
       if (readlink("/proc/self", self_pid, sizeof(self_pid) - 1) <= 0)

@@ -182,11 +182,13 @@ schema<node_options> build_node_schema() {
 
   s.add_section("routers", "The router actor pool (ESL to best gateway).");
   s.integer(
-      "routers.pool-size", [](auto& o) -> auto& { return o.routers.pool_size; }, 1, 1024,
-      "Router actors in the pool (round robin).");
+      "routers.pool-size", [](auto& o) -> auto& { return o.routers.pool_size; }, 1, 256,
+      "Router actors in the pool (round robin); each has its own thread and Redis connection.");
   s.integer(
       "routers.lookup-timeout-ms", [](auto& o) -> auto& { return o.routers.lookup_timeout_ms; }, 10,
-      minute, "How long a router waits for a route lookup before answering \"unavailable\".");
+      minute,
+      "How long a command waits for its router's answer (route lookup and publish) before it "
+      "treats routing as unavailable and backs off.");
   s.integer(
       "routers.lookup-batch-max", [](auto& o) -> auto& { return o.routers.lookup_batch_max; }, 1,
       10'000, "Most ESL lookups sent to Redis in one pipeline.");
@@ -225,6 +227,11 @@ schema<node_options> build_node_schema() {
   s.integer(
       "commands.max-restarts", [](auto& o) -> auto& { return o.commands.max_restarts; }, 0, 10,
       "Restarts of a crashed command actor before its outcome is failed.");
+  s.integer(
+      "commands.timer-resolution-ms",
+      [](auto& o) -> auto& { return o.commands.timer_resolution_ms; }, 1, 1000,
+      "Granularity of command timers: a supervisor ticks at most this often while timers are "
+      "pending, so attempt timeouts fire up to this much late.");
 
   s.add_section("intake", "The northbound side: job submissions and results.");
   s.boolean(

@@ -15,6 +15,14 @@ using self_ptr = caf::stateful_actor<command_state>*;
 
 void apply(self_ptr self, command_step step);
 
+/// Timers are kept by the supervisor's timer queue (one coarse tick per
+/// shard), not by the CAF clock (one wake-up per command).
+void arm(self_ptr self, command_step::timer_kind kind, uint32_t seq, int64_t delay_ms) {
+  auto& st = self->state;
+  self->send(st.supervisor, timer_atom_v, st.id, static_cast<uint8_t>(kind), seq,
+             steady_now_us() + delay_ms * 1000);
+}
+
 void on_dispatch_result(self_ptr self, const dispatch_result& r) {
   auto& fsm = *self->state.fsm;
   auto now = steady_now_us();
@@ -57,19 +65,21 @@ void apply(self_ptr self, command_step step) {
       req.allow_repeat = step.allow_repeat;
       req.ttl_ms = step.ttl_ms;
       auto seq = step.seq;
-      auto timeout = std::chrono::milliseconds{st.ctx->opts.routers.lookup_timeout_ms + 1000};
-      self->request(st.ctx->routers, timeout, dispatch_atom_v, std::move(req))
+      // No CAF request timeout (one clock timer per command): the routing
+      // timer below, kept by the supervisor's timer queue, covers a router
+      // that never answers.
+      arm(self, command_step::timer_kind::routing, seq, st.ctx->opts.routers.lookup_timeout_ms);
+      self->request(st.ctx->routers, caf::infinite, dispatch_atom_v, std::move(req))
         .then([=](const dispatch_result& r) { on_dispatch_result(self, r); },
               [=](const caf::error&) {
-                // Router pool empty, router gone or too slow: routing is
-                // unavailable for now; the machine backs off and asks again.
+                // Router pool empty or router gone: routing is unavailable
+                // for now; the machine backs off and asks again.
                 apply(self, self->state.fsm->on_unavailable(seq, steady_now_us()));
               });
       return;
     }
     case command_step::kind::arm_timer:
-      self->delayed_send(self, std::chrono::milliseconds{step.delay_ms}, timer_atom_v,
-                         static_cast<uint8_t>(step.timer), step.seq);
+      arm(self, step.timer, step.seq, step.delay_ms);
       return;
     case command_step::kind::finish:
       // Stay until the supervisor has recorded the outcome (it answers with

@@ -12,6 +12,9 @@ struct command_options {
   int supervisors = 2;
   /// Restarts of a crashed command actor before its outcome is `failed`.
   int max_restarts = 1;
+  /// Granularity of command timers: each supervisor ticks at most this
+  /// often while timers are pending; timers fire up to this much late.
+  int timer_resolution_ms = 10;
   /// Fault hook for tests (not a config key): the first run of every command
   /// actor whose serial is a multiple of this throws at start. 0 = off.
   int fault_crash_one_in = 0;

@@ -73,6 +73,17 @@ void finalize(self_ptr self, uint64_t id, command_outcome o) {
     start(self, dq.front());
 }
 
+void schedule_tick(self_ptr self, int64_t due_us) {
+  auto& st = self->state;
+  auto res_us = int64_t{st.ctx->opts.commands.timer_resolution_ms} * 1000;
+  auto at = timer_queue::tick_for(due_us, res_us);
+  if (at >= st.next_tick_us)
+    return; // an earlier tick will see it
+  st.next_tick_us = at;
+  auto delay = std::max<int64_t>(at - steady_now_us(), 0);
+  self->delayed_send(self, std::chrono::microseconds{delay}, caf::tick_atom_v);
+}
+
 command_outcome ended(outcome_status s, std::string_view reason) {
   command_outcome o;
   o.status = s;
@@ -185,6 +196,23 @@ caf::behavior command_supervisor(self_ptr self, node_context_ptr ctx, uint64_t s
       }
       m.replies_delivered.inc();
       self->send(e->actor, reply_atom_v, r);
+    },
+    [=](timer_atom, uint64_t id, uint8_t kind, uint32_t seq, int64_t due_us) {
+      self->state.timers.push({due_us, id, kind, seq});
+      schedule_tick(self, due_us);
+    },
+    [=](caf::tick_atom) {
+      auto& st = self->state;
+      auto now = steady_now_us();
+      if (st.next_tick_us <= now)
+        st.next_tick_us = INT64_MAX;
+      st.timers.pop_due(now, [&](const timer_entry& e) {
+        auto i = st.commands.find(e.command_id);
+        if (i != st.commands.end() && i->second.actor)
+          self->send(i->second.actor, timer_atom_v, e.kind, e.seq);
+      });
+      if (!st.timers.empty())
+        schedule_tick(self, st.timers.next_due_us());
     },
     [=](shutdown_atom) {
       auto& st = self->state;

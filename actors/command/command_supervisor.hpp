@@ -11,6 +11,7 @@
 
 #include "actors/messages/messages.hpp"
 #include "actors/node/node_context.hpp"
+#include "runtime/command/timer_queue.hpp"
 
 namespace shelfwire {
 
@@ -28,7 +29,9 @@ namespace shelfwire {
 /// Runs on the CAF scheduler. Messages: (submit_atom, uint32_t index,
 /// command_spec) from a job coordinator, answered later with (outcome_atom,
 /// uint32_t index, command_report); (reply_atom, gateway_reply);
-/// (shutdown_atom) ends everything `failed`/"shutdown".
+/// (shutdown_atom) ends everything `failed`/"shutdown"; (timer_atom, uint64_t
+/// command_id, uint8_t kind, uint32_t seq, int64_t due_us) arms a command's
+/// timer, fired back as (timer_atom, uint8_t kind, uint32_t seq).
 struct command_supervisor_state {
   static inline const char* name = "shelfwire.command_supervisor";
 
@@ -48,6 +51,8 @@ struct command_supervisor_state {
   std::unordered_map<uint64_t, entry> commands;
   std::unordered_map<esl_mac, std::deque<uint64_t>> queues; ///< front: in flight
   std::unordered_map<caf::actor_addr, uint64_t> by_actor;
+  timer_queue timers;
+  int64_t next_tick_us = INT64_MAX; ///< earliest tick already scheduled
 };
 
 caf::behavior command_supervisor(caf::stateful_actor<command_supervisor_state>* self,

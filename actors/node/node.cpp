@@ -12,7 +12,6 @@
 #include "actors/messages/messages.hpp"
 #include "actors/node/metrics_reporter.hpp"
 #include "config/node_config.hpp"
-#include "actors/router/route_lookup.hpp"
 #include "actors/router/router.hpp"
 #include "actors/routing/status_consumer.hpp"
 #include "runtime/core/hash.hpp"
@@ -81,7 +80,6 @@ struct node::impl {
   std::unique_ptr<caf::actor_system> sys;
   std::vector<std::shared_ptr<mqtt::client>> consumers; ///< responses + status
   std::shared_ptr<mqtt::client> intake_client;
-  caf::actor lookup;
   caf::actor intake;
   caf::actor reporter;
   caf::actor local;
@@ -178,11 +176,11 @@ std::string node::start() {
   if (!ctx.egress->start())
     return "mqtt.url: cannot use '" + opts.mqtt.url + "'";
 
-  // Routing: the lookup port (own thread) and the router pool.
-  d.lookup = sys.spawn<caf::detached>(route_lookup, d.ctx);
+  // Routing: the router pool; each router has its own thread and Redis connection.
+  size_t router_index = 0;
   ctx.routers = caf::actor_pool::make(
     sys.dummy_execution_unit(), static_cast<size_t>(opts.routers.pool_size),
-    [&] { return sys.spawn(router, node_context_ptr{d.ctx}, d.lookup); },
+    [&] { return sys.spawn<caf::detached>(router, node_context_ptr{d.ctx}, router_index++); },
     caf::actor_pool::round_robin());
 
   // Commands: one supervisor per shard.
@@ -315,10 +313,9 @@ void node::stop() {
   for (auto& s : ctx.shards)
     exit(s);
   exit(ctx.routers);
-  exit(d.lookup);
   d.sys->await_all_actors_done();
   d.workers.clear();
-  d.intake = d.reporter = d.lookup = d.local = caf::actor{};
+  d.intake = d.reporter = d.local = caf::actor{};
   d.ctx->routers = caf::actor{};
   d.ctx->shards.clear();
   d.consumers.clear();

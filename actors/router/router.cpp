@@ -1,7 +1,5 @@
 #include "actors/router/router.hpp"
 
-#include <chrono>
-
 #include <caf/all.hpp>
 
 #include "runtime/core/clock.hpp"
@@ -15,18 +13,19 @@ namespace {
 
 using self_ptr = caf::stateful_actor<router_state>*;
 
-dispatch_result publish(self_ptr self, const dispatch_request& req, route_answer& a) {
+dispatch_result route_and_publish(self_ptr self, const dispatch_request& req, bool table_ok,
+                                  const routing::route* route) {
   auto& st = self->state;
   auto& m = *st.ctx->metrics;
   dispatch_result res;
   res.seq = req.seq;
-  if (!a.ok) {
+  if (!table_ok) {
     m.router_unavailable.inc();
     res.what = dispatch_result::kind::unavailable;
     return res;
   }
-  res.candidates = static_cast<uint32_t>(a.route.candidates.size());
-  auto pick = routing::pick_gateway(a.route, req.tried, req.allow_repeat);
+  res.candidates = static_cast<uint32_t>(route->candidates.size());
+  auto pick = routing::pick_gateway(*route, req.tried, req.allow_repeat);
   if (!pick) {
     m.router_no_route.inc();
     res.what = dispatch_result::kind::no_route;
@@ -54,32 +53,56 @@ dispatch_result publish(self_ptr self, const dispatch_request& req, route_answer
   return res;
 }
 
+/// Answers every request that queued up since the last flush, with one
+/// Redis script call per `lookup-batch-max` ESLs.
+void flush(self_ptr self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  if (st.pending.empty())
+    return;
+  auto n = std::min(st.pending.size(),
+                    static_cast<size_t>(std::max(st.ctx->opts.routers.lookup_batch_max, 1)));
+  st.esls.clear();
+  for (size_t i = 0; i < n; ++i)
+    st.esls.push_back(st.pending[i].second.cmd.esl);
+  st.routes.clear();
+  auto t0 = steady_now_us();
+  auto err = st.table->lookup(st.esls, st.routes);
+  st.ctx->metrics->router_lookup_us.record(static_cast<uint64_t>(steady_now_us() - t0));
+  bool ok = err == redis::errc::ok && st.routes.size() == n;
+  for (size_t i = 0; i < n; ++i) {
+    auto& [promise, req] = st.pending[i];
+    promise.deliver(route_and_publish(self, req, ok, ok ? &st.routes[i] : nullptr));
+  }
+  st.pending.erase(st.pending.begin(), st.pending.begin() + static_cast<ptrdiff_t>(n));
+  if (!st.pending.empty()) {
+    st.flush_scheduled = true;
+    self->send(self, flush_atom_v);
+  }
+}
+
 } // namespace
 
-caf::behavior router(self_ptr self, node_context_ptr ctx, caf::actor lookup) {
-  self->state.ctx = std::move(ctx);
-  self->state.lookup = std::move(lookup);
+caf::behavior router(self_ptr self, node_context_ptr ctx, size_t index) {
+  auto& st = self->state;
+  st.ctx = std::move(ctx);
+  st.conn = std::make_unique<redis::connection>(st.ctx->opts.redis, *st.ctx->registry,
+                                                "redis.router" + std::to_string(index) + ".");
+  st.table = std::make_unique<routing::route_table>(*st.conn, st.ctx->opts.route_table);
   return {
     [=](dispatch_atom, dispatch_request& req) -> caf::result<dispatch_result> {
+      auto& st = self->state;
       auto rp = self->make_response_promise<dispatch_result>();
-      auto t0 = steady_now_us();
-      auto timeout = std::chrono::milliseconds{self->state.ctx->opts.routers.lookup_timeout_ms};
-      self->request(self->state.lookup, timeout, lookup_atom_v, req.cmd.esl)
-        .then(
-          [=](route_answer& a) mutable {
-            self->state.ctx->metrics->router_lookup_us.record(
-              static_cast<uint64_t>(steady_now_us() - t0));
-            rp.deliver(publish(self, req, a));
-          },
-          [=](const caf::error&) mutable {
-            self->state.ctx->metrics->router_unavailable.inc();
-            dispatch_result res;
-            res.seq = req.seq;
-            res.what = dispatch_result::kind::unavailable;
-            rp.deliver(res);
-          });
+      st.pending.emplace_back(rp, std::move(req));
+      // The flush message queues behind everything already in the mailbox:
+      // all of it is answered by one Redis round trip.
+      if (!st.flush_scheduled) {
+        st.flush_scheduled = true;
+        self->send(self, flush_atom_v);
+      }
       return rp;
     },
+    [=](flush_atom) { flush(self); },
   };
 }
 

@@ -1,34 +1,48 @@
 #pragma once
 
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
-#include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 
 #include "actors/messages/messages.hpp"
 #include "actors/node/node_context.hpp"
+#include "runtime/redis/connection.hpp"
+#include "runtime/routing/route_table.hpp"
 
 namespace shelfwire {
 
 /// A router: answers (dispatch_atom, dispatch_request) with a
-/// dispatch_result. It looks the ESL up in the RSSI table, picks the
-/// gateway for this attempt (routing::pick_gateway: the preferred one first,
-/// then runner-ups), mints the reply token (node incarnation, command id,
-/// attempt) and publishes the action to `{prefix}/{gw}/action` at QoS 1.
-/// Holds no per-command state: the token carries what the reply needs.
+/// dispatch_result. It looks the ESL up in the RSSI table, picks the gateway
+/// for this attempt (routing::pick_gateway: the preferred one first, then
+/// runner-ups), mints the reply token (node incarnation, command id,
+/// attempt) and publishes the action to `{prefix}/{gw}/action` at QoS 1. It
+/// holds no per-command state: the token carries what the reply needs.
 ///
-/// Runs on the CAF scheduler, many per node behind a caf::actor_pool
-/// (router_pool.hpp).
+/// Each router owns one Redis connection and runs **detached** (its own
+/// thread), because hiredis calls block. Requests that arrive while a Redis
+/// round trip is under way are answered together by the next one (one
+/// script call for up to `routers.lookup-batch-max` ESLs): under load, a
+/// router batches instead of queueing. Many routers sit behind one
+/// caf::actor_pool (round robin, `routers.pool-size`).
 struct router_state {
   static inline const char* name = "shelfwire.router";
 
   node_context_ptr ctx;
-  caf::actor lookup;
-  std::string payload; ///< scratch for encoding
+  std::unique_ptr<redis::connection> conn;
+  std::unique_ptr<routing::route_table> table;
+  std::vector<std::pair<caf::typed_response_promise<dispatch_result>, dispatch_request>> pending;
+  bool flush_scheduled = false;
+  std::vector<esl_mac> esls;           ///< scratch
+  std::vector<routing::route> routes; ///< scratch
+  std::string payload;                 ///< scratch
 };
 
 caf::behavior router(caf::stateful_actor<router_state>* self, node_context_ptr ctx,
-                     caf::actor lookup);
+                     size_t index);
 
 } // namespace shelfwire

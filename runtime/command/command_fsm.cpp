@@ -122,6 +122,21 @@ command_step command_fsm::on_unavailable(uint32_t seq, int64_t now_us) {
 command_step command_fsm::on_reply(const reply_event& r, int64_t now_us) {
   if (state_ == state::done || state_ == state::created)
     return ignore(command_step::ignore_reason::stale);
+  // The gateway's answer can overtake the router's own report that it
+  // published (they travel different paths). An answer for the attempt
+  // being routed proves the action went out through r.gw: record it now.
+  if (state_ == state::routing) {
+    bool pending = r.attempt != 0
+                     ? r.attempt == attempts_ + 1
+                     : std::find(tried_.begin(), tried_.end(), r.gw) == tried_.end();
+    if (pending) {
+      ++attempts_;
+      tried_.push_back(r.gw);
+      answered_.push_back(false);
+      state_ = state::waiting; // the router's late report is now stale
+      ++seq_;
+    }
+  }
   // Which attempt does this answer? Token replies name it; legacy replies
   // are matched by gateway (the most recent attempt through that gateway).
   size_t idx;
@@ -162,6 +177,11 @@ command_step command_fsm::on_timer(command_step::timer_kind k, uint32_t seq, int
     return state_ == state::backing_off
              ? finish(outcome_status::timed_out, outcome_reason::routing_unavailable, now_us)
              : on_deadline(now_us);
+  if (k == command_step::timer_kind::routing) {
+    if (state_ != state::routing)
+      return ignore(command_step::ignore_reason::stale);
+    return on_unavailable(seq, now_us);
+  }
   if (k == command_step::timer_kind::backoff) {
     if (state_ != state::backing_off)
       return ignore(command_step::ignore_reason::stale);

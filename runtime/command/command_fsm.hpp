@@ -18,7 +18,10 @@ struct command_step {
     arm_timer, ///< start a timer of `timer` kind, tagged `seq`, firing after `delay_ms`
     finish,    ///< the command ended: report `outcome` and stop
   };
-  enum class timer_kind : uint8_t { attempt, backoff };
+  /// attempt: the gateway's answer is overdue; backoff: time to ask the
+  /// routers again; routing: the router's answer is overdue (armed by the
+  /// shell for every dispatch, with the router timeout).
+  enum class timer_kind : uint8_t { attempt, backoff, routing };
   enum class ignore_reason : uint8_t { none, stale, duplicate, stray };
 
   kind what = kind::none;
@@ -55,7 +58,8 @@ struct reply_event {
 ///   attempts are spent; the overall deadline -> timed_out.
 ///
 /// A late reply for an earlier attempt still counts: an ACK means the ESL
-/// got the command, whichever attempt carried it.
+/// got the command, whichever attempt carried it. A reply may also overtake
+/// the router's report that it published: it then stands for that report.
 class command_fsm {
 public:
   command_fsm(const retry_policy& policy, int64_t accepted_us);

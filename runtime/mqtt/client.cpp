@@ -1027,7 +1027,7 @@ publish_errc client::publish(std::string_view topic, std::string_view payload, i
   msg.qos = qos;
   msg.retained = retain ? 1 : 0;
   MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
-  if (qos > 0) {
+  if (qos > 0 && d.opts.track_delivery) {
     ro.onSuccess5 = &impl::on_delivered;
     ro.context = &d;
   }

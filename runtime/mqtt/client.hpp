@@ -51,7 +51,7 @@ std::string_view to_string(publish_errc e);
 ///
 /// Metrics (under `metric_prefix`, e.g. "mqtt.egress."): published,
 /// publish_failed, received, unmatched (received, no subscription matched),
-/// reconnects, connects, delivery_complete; gauge up (0/1).
+/// reconnects, connects, delivery_complete (only with track_delivery); gauge up (0/1).
 ///
 /// See runtime/mqtt/README.md for threads, callback rules and the
 /// TCP_NODELAY workaround.

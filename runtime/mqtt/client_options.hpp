@@ -23,6 +23,10 @@ struct client_options {
   /// Reconnect backoff: first retry after min, doubling up to max.
   int reconnect_min_ms = 100;
   int reconnect_max_ms = 5000;
+  /// Count broker acknowledgements of QoS 1 publishes (`delivery_complete`).
+  /// Costs paho a tracked response and a callback per publish: off on the
+  /// data path, on in tests.
+  bool track_delivery = false;
   /// Set TCP_NODELAY on the socket (paho 1.3.12 never does; see README).
   bool tcp_nodelay = true;
 };

@@ -76,32 +76,32 @@ void convert(const redisReply* r, reply& out) {
 }
 
 /// hiredis 0.14 writes with write(2): a peer that closed the socket raises
-/// SIGPIPE, which kills a process that did not ignore it. While alive, this
-/// guard blocks SIGPIPE for the calling thread; if the I/O failed it swallows
-/// a SIGPIPE that became pending meanwhile. Two syscalls on the happy path.
+/// SIGPIPE, which kills a process that did not ignore it. The first call on
+/// a thread blocks SIGPIPE for that thread for good (threads that talk to
+/// Redis are the connection's users' own); after a failed call the guard
+/// swallows a SIGPIPE that became pending. No syscalls on the happy path.
 class sigpipe_guard {
 public:
   sigpipe_guard() {
-    sigemptyset(&pipe_);
-    sigaddset(&pipe_, SIGPIPE);
-    sigset_t old;
-    if (pthread_sigmask(SIG_BLOCK, &pipe_, &old) == 0) {
-      // Already blocked by the caller: leave its mask and pending set alone.
-      active_ = !sigismember(&old, SIGPIPE);
-    }
+    thread_local bool blocked = false;
+    if (blocked)
+      return;
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    blocked = pthread_sigmask(SIG_BLOCK, &pipe, nullptr) == 0;
   }
   ~sigpipe_guard() {
-    if (!active_)
+    if (!failed_)
       return;
-    if (failed_) {
-      sigset_t pending;
-      if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE)) {
-        timespec zero{0, 0};
-        while (sigtimedwait(&pipe_, nullptr, &zero) == -1 && errno == EINTR) {
-        }
+    sigset_t pipe, pending;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    if (sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE)) {
+      timespec zero{0, 0};
+      while (sigtimedwait(&pipe, nullptr, &zero) == -1 && errno == EINTR) {
       }
     }
-    pthread_sigmask(SIG_UNBLOCK, &pipe_, nullptr);
   }
   sigpipe_guard(const sigpipe_guard&) = delete;
   sigpipe_guard& operator=(const sigpipe_guard&) = delete;
@@ -109,8 +109,6 @@ public:
   void failed() { failed_ = true; }
 
 private:
-  sigset_t pipe_;
-  bool active_ = false;
   bool failed_ = false;
 };
 

@@ -89,7 +89,7 @@ struct gateway_emulator::impl {
   }
 
   void send_reply(gw_mac gw, const wire::response& r) {
-    {
+    if (opts.record_observations) {
       std::lock_guard<std::mutex> g{mtx};
       auto i = in_flight.find(r.esl);
       if (i != in_flight.end() && i->second > 0)
@@ -154,15 +154,17 @@ struct gateway_emulator::impl {
       }
       b = bi->second;
       ++per_gateway[*gw];
-      ++action_count[act->esl];
-      auto& obs = observed[act->esl];
-      std::string label{wire::to_string(act->op)};
-      for (auto& [k, v] : act->args)
-        label += ":" + k + "=" + v;
-      obs.op_order.push_back(std::move(label));
-      auto& inf = in_flight[act->esl];
-      ++inf;
-      obs.max_in_flight = std::max(obs.max_in_flight, inf);
+      if (opts.record_observations) {
+        ++action_count[act->esl];
+        auto& obs = observed[act->esl];
+        std::string label{wire::to_string(act->op)};
+        for (auto& [k, v] : act->args)
+          label += ":" + k + "=" + v;
+        obs.op_order.push_back(std::move(label));
+        auto& inf = in_flight[act->esl];
+        ++inf;
+        obs.max_in_flight = std::max(obs.max_in_flight, inf);
+      }
       std::uniform_real_distribution<double> u{0, 1};
       drop = b.silent || u(rng) < b.no_reply_rate;
       nack = u(rng) < b.nack_rate;
@@ -173,7 +175,7 @@ struct gateway_emulator::impl {
         delay += static_cast<uint32_t>(rng() % (b.reply_jitter_ms + 1));
       if (late)
         delay += b.late_extra_ms;
-      if (drop) {
+      if (drop && opts.record_observations) {
         // A silent gateway keeps the ESL "busy" as far as concurrency goes
         // only until the command would have given up; count it as answered.
         auto i = in_flight.find(act->esl);

@@ -44,6 +44,9 @@ struct emulator_options {
   std::vector<gw_mac> gateways;       ///< the gateways this emulator plays
   std::vector<emulated_esl> esls;     ///< for status adverts
   uint32_t adverts_per_status = 1000; ///< status messages are split into chunks
+  /// Record per-ESL concurrency and action order (observation()); costs a
+  /// little per action, so benchmarks turn it off.
+  bool record_observations = true;
   uint64_t seed = 1;
 };
 

@@ -132,6 +132,7 @@ int main(int argc, char** argv) {
   eo.mqtt.client_id = o.client_id;
   eo.topic_prefix = o.topic_prefix;
   eo.adverts_per_status = static_cast<uint32_t>(o.adverts_per_status);
+  eo.record_observations = false; // nobody reads them in this process
   metrics::registry reg;
   sim::gateway_emulator emu{eo, reg};
   sim::gateway_behavior b;

@@ -48,6 +48,7 @@ inline mqtt::client_options options(const std::string& url, const std::string& b
   o.connect_timeout_ms = 1000;
   o.reconnect_min_ms = 50;
   o.reconnect_max_ms = 500;
+  o.track_delivery = true; // tests count broker acknowledgements
   return o;
 }
 

@@ -307,3 +307,56 @@ TEST_CASE("a backoff timer at the deadline ends the command routing_unavailable"
   REQUIRE(b2.what == kind::finish);
   CHECK(b2.outcome.reason == "routing_unavailable");
 }
+
+TEST_CASE("a reply that overtakes the router's report is not lost") {
+  SECTION("ack with token") {
+    command_fsm f{policy(), 0};
+    auto d = f.start(0);
+    auto e = f.on_reply(reply(1, gw_a, true), 10);
+    REQUIRE(e.what == kind::finish);
+    CHECK(e.outcome.status == outcome_status::acked);
+    CHECK(e.outcome.attempts == 1);
+    CHECK(e.outcome.gw == gw_a);
+    // The router's report arrives afterwards and changes nothing.
+    CHECK(f.on_dispatched(d.seq, gw_a, 11).what == kind::none);
+  }
+  SECTION("retryable nack: the next attempt is routed, the late report is stale") {
+    command_fsm f{policy(), 0};
+    auto d = f.start(0);
+    auto d2 = f.on_reply(reply(1, gw_a, false, 2), 10);
+    REQUIRE(d2.what == kind::dispatch);
+    CHECK(d2.attempt == 2);
+    CHECK(d2.tried == std::vector<gw_mac>{gw_a});
+    CHECK(f.on_dispatched(d.seq, gw_a, 11).ignored == ignored::stale);
+    dispatched(f, d2, gw_b, 12);
+    CHECK(f.on_reply(reply(2, gw_b, true), 13).outcome.status == outcome_status::acked);
+  }
+  SECTION("legacy reply") {
+    command_fsm f{policy(), 0};
+    f.start(0);
+    auto e = f.on_reply(reply(0, gw_b, true), 10);
+    REQUIRE(e.what == kind::finish);
+    CHECK(e.outcome.gw == gw_b);
+  }
+  SECTION("a token for a later attempt than the one routed is still stray") {
+    command_fsm f{policy(), 0};
+    f.start(0);
+    CHECK(f.on_reply(reply(2, gw_a, true), 10).ignored == ignored::stray);
+  }
+}
+
+TEST_CASE("a router that does not answer in time counts as unavailable") {
+  command_fsm f{policy(), 0};
+  auto d = f.start(0);
+  auto b = f.on_timer(timer::routing, d.seq, 1000);
+  REQUIRE(b.what == kind::arm_timer);
+  CHECK(b.timer == timer::backoff);
+  // Its late answer is stale now.
+  CHECK(f.on_dispatched(d.seq, gw_a, 2000).ignored == ignored::stale);
+  auto d2 = f.on_timer(timer::backoff, b.seq, 60'000);
+  REQUIRE(d2.what == kind::dispatch);
+  // A routing timer of a dispatch that was answered is stale.
+  auto t = dispatched(f, d2, gw_a, 60'001);
+  CHECK(f.on_timer(timer::routing, d2.seq, 61'000).ignored == ignored::stale);
+  CHECK(t.seq != d2.seq);
+}

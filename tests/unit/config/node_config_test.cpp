@@ -100,7 +100,7 @@ const std::map<std::string, std::string>& non_default_values() {
       {"routing.max-candidates", "16"},
       {"routing.batch-max-adverts", "1"},
       {"routing.flush-interval-ms", "10000"},
-      {"routers.pool-size", "1024"},
+      {"routers.pool-size", "256"},
       {"routers.lookup-timeout-ms", "10"},
       {"routers.lookup-batch-max", "10000"},
       {"commands.supervisors", "256"},
@@ -111,6 +111,7 @@ const std::map<std::string, std::string>& non_default_values() {
       {"commands.retry-on-codes", "0,3,255"},
       {"commands.unavailable-backoff-ms", "60000"},
       {"commands.max-restarts", "0"},
+      {"commands.timer-resolution-ms", "1000"},
       {"intake.enabled", "false"},
       {"intake.topic-prefix", "jobs"},
       {"intake.share-group", "g3"},
@@ -138,7 +139,7 @@ TEST_CASE("node: the schema is sound and its defaults are the headers' defaults"
   REQUIRE(r);
   CHECK(r->action == config_action::run);
   CHECK(differences(r->options, node_options{}).empty());
-  CHECK(node_schema().keys().size() == 56);
+  CHECK(node_schema().keys().size() == 57);
 }
 
 TEST_CASE("node: every key maps to its field") {
@@ -183,7 +184,7 @@ TEST_CASE("node: every key maps to its field") {
   CHECK(o.route_table.max_candidates == 16);
   CHECK(o.routing.batch_max_adverts == 1);
   CHECK(o.routing.flush_interval_ms == 10000);
-  CHECK(o.routers.pool_size == 1024);
+  CHECK(o.routers.pool_size == 256);
   CHECK(o.routers.lookup_timeout_ms == 10);
   CHECK(o.routers.lookup_batch_max == 10000);
   CHECK(o.commands.supervisors == 256);
@@ -194,6 +195,7 @@ TEST_CASE("node: every key maps to its field") {
   CHECK(o.commands.retry.retry_on_codes == std::vector<uint32_t>{0, 3, 255});
   CHECK(o.commands.retry.unavailable_backoff_ms == 60000);
   CHECK(o.commands.max_restarts == 0);
+  CHECK(o.commands.timer_resolution_ms == 1000);
   CHECK_FALSE(o.intake.enabled);
   CHECK(o.intake.topic_prefix == "jobs");
   CHECK(o.intake.share_group == "g3");
@@ -229,7 +231,7 @@ TEST_CASE("node: integer ranges, both ends") {
       {"routing.max-candidates", 1, 16},
       {"routing.batch-max-adverts", 1, 100000},
       {"routing.flush-interval-ms", 1, 10000},
-      {"routers.pool-size", 1, 1024},
+      {"routers.pool-size", 1, 256},
       {"routers.lookup-timeout-ms", 10, 60000},
       {"routers.lookup-batch-max", 1, 10000},
       {"commands.supervisors", 1, 256},
@@ -238,6 +240,7 @@ TEST_CASE("node: integer ranges, both ends") {
       {"commands.timeout-ms", 10, 86400000},
       {"commands.unavailable-backoff-ms", 1, 60000},
       {"commands.max-restarts", 0, 10},
+      {"commands.timer-resolution-ms", 1, 1000},
       {"intake.max-commands-per-job", 1, 1000000},
       {"intake.max-pending-commands", 1, 100000000},
       {"intake.max-payload-bytes", 1024, 268435455},
@@ -258,7 +261,7 @@ TEST_CASE("node: integer ranges, both ends") {
     }
   }
   CHECK(load_fail({"--routers.pool-size=abc"}).message ==
-        "routers.pool-size: expected an integer in [1, 1024], got 'abc' (command line)");
+        "routers.pool-size: expected an integer in [1, 256], got 'abc' (command line)");
 }
 
 TEST_CASE("node: enumerations, booleans and lists") {
@@ -409,7 +412,7 @@ TEST_CASE("node: a file, then the command line") {
   temp_file bad{"[routers]\n\n\n\n\n\n\n\n\n\n\npool-size = abc\n", "node.ini"};
   err = load_fail({"--config", bad.path()});
   CHECK(err.message ==
-        "routers.pool-size: expected an integer in [1, 1024], got 'abc' (" + bad.path() + ":12)");
+        "routers.pool-size: expected an integer in [1, 256], got 'abc' (" + bad.path() + ":12)");
 }
 
 TEST_CASE("node: --dump-config reads back to the same options") {
