@@ -66,31 +66,42 @@ const config::schema<bench_options>& bench_schema() {
                                     "One node's throughput and latency next to the bare broker's "
                                     "request/reply ceiling, measured in one run."};
     s.add_section("bench", "What to measure.");
-    s.integer("bench.commands", [](auto& o) -> auto& { return o.commands; }, 1, 10'000'000,
-              "Commands measured per in-flight level.");
-    s.integer_list("bench.in-flight", [](auto& o) -> auto& { return o.in_flight; }, 1, 100'000,
-                   "In-flight levels (closed loop), each measured in turn.");
-    s.integer("bench.warmup", [](auto& o) -> auto& { return o.warmup; }, 0, 1'000'000,
-              "Commands run before measuring each level.");
-    s.integer("bench.ceiling-requests", [](auto& o) -> auto& { return o.ceiling_requests; }, 0,
-              10'000'000, "Requests of the raw ceiling run per level; 0 skips the ceiling.");
-    s.string("bench.rawmq", [](auto& o) -> auto& { return o.rawmq; },
-             "Path of the raw MQTT client; empty = next to this binary.");
+    s.integer(
+        "bench.commands", [](auto& o) -> auto& { return o.commands; }, 1, 10'000'000,
+        "Commands measured per in-flight level.");
+    s.integer_list(
+        "bench.in-flight", [](auto& o) -> auto& { return o.in_flight; }, 1, 100'000,
+        "In-flight levels (closed loop), each measured in turn.");
+    s.integer(
+        "bench.warmup", [](auto& o) -> auto& { return o.warmup; }, 0, 1'000'000,
+        "Commands run before measuring each level.");
+    s.integer(
+        "bench.ceiling-requests", [](auto& o) -> auto& { return o.ceiling_requests; }, 0,
+        10'000'000, "Requests of the raw ceiling run per level; 0 skips the ceiling.");
+    s.string(
+        "bench.rawmq", [](auto& o) -> auto& { return o.rawmq; },
+        "Path of the raw MQTT client; empty = next to this binary.");
     s.add_section("store", "The emulated store.");
-    s.integer("store.gateways", [](auto& o) -> auto& { return o.gateways; }, 1, 4096, "Gateways.");
-    s.integer("store.esls", [](auto& o) -> auto& { return o.esls; }, 1, 1'000'000, "ESLs.");
+    s.integer(
+        "store.gateways", [](auto& o) -> auto& { return o.gateways; }, 1, 4096, "Gateways.");
+    s.integer(
+        "store.esls", [](auto& o) -> auto& { return o.esls; }, 1, 1'000'000, "ESLs.");
     s.add_section("node", "The node under test.");
-    s.integer("node.routers", [](auto& o) -> auto& { return o.routers; }, 1, 1024,
-              "routers.pool-size.");
-    s.integer("node.supervisors", [](auto& o) -> auto& { return o.supervisors; }, 1, 256,
-              "commands.supervisors.");
-    s.integer("node.scheduler-threads", [](auto& o) -> auto& { return o.scheduler_threads; }, 0,
-              256, "scheduler.threads.");
-    s.enumeration("node.scheduler-policy", [](auto& o) -> auto& { return o.scheduler_policy; },
-                  {"stealing", "sharing"}, "scheduler.policy.");
+    s.integer(
+        "node.routers", [](auto& o) -> auto& { return o.routers; }, 1, 1024, "routers.pool-size.");
+    s.integer(
+        "node.supervisors", [](auto& o) -> auto& { return o.supervisors; }, 1, 256,
+        "commands.supervisors.");
+    s.integer(
+        "node.scheduler-threads", [](auto& o) -> auto& { return o.scheduler_threads; }, 0, 256,
+        "scheduler.threads.");
+    s.enumeration(
+        "node.scheduler-policy", [](auto& o) -> auto& { return o.scheduler_policy; },
+        {"stealing", "sharing"}, "scheduler.policy.");
     s.add_section("log", "Logging.");
-    s.enumeration("log.level", [](auto& o) -> auto& { return o.log_level; },
-                  {"trace", "debug", "info", "warn", "error", "critical", "off"}, "Log level.");
+    s.enumeration(
+        "log.level", [](auto& o) -> auto& { return o.log_level; },
+        {"trace", "debug", "info", "warn", "error", "critical", "off"}, "Log level.");
     return s;
   }();
   return s;
@@ -130,23 +141,22 @@ ceiling measure_ceiling(const std::string& rawmq, uint16_t port, int64_t n, int6
   auto gw = sim::child_process::start({rawmq, "gw", "1"},
                                       dir + "/rawmq-gw-" + std::to_string(in_flight) + ".log");
   if (!sim::wait_until(
-        [&] {
-          return gw.log_tail().find("gw ready") != std::string::npos || !gw.running();
-        },
-        10s)) {
+          [&] { return gw.log_tail().find("gw ready") != std::string::npos || !gw.running(); },
+          10s)) {
     std::cerr << "rawmq gw did not get ready\n";
     return c;
   }
   auto log = dir + "/rawmq-rr-" + std::to_string(in_flight) + ".log";
   auto rr = sim::child_process::start(
-    {rawmq, "rr", std::to_string(n), std::to_string(in_flight), "1", "100"}, log);
+      {rawmq, "rr", std::to_string(n), std::to_string(in_flight), "1", "100"}, log);
   auto st = rr.wait_exit(std::chrono::minutes{5});
   gw.stop(2s);
   if (!st || *st != 0) {
     std::cerr << "rawmq rr failed: " << rr.log_tail() << "\n";
     return c;
   }
-  std::regex re{R"(([0-9.]+) req/s, RTT us mean=[0-9.]+ p50=([0-9.]+) p90=([0-9.]+) p99=([0-9.]+))"};
+  std::regex re{
+      R"(([0-9.]+) req/s, RTT us mean=[0-9.]+ p50=([0-9.]+) p90=([0-9.]+) p99=([0-9.]+))"};
   std::smatch m;
   auto out = rr.log_tail();
   if (!std::regex_search(out, m, re)) {
@@ -295,14 +305,14 @@ int main(int argc, char** argv) {
   // The emulator starts once the node listens: it advertises once at start.
   auto emu_bin = sim::build_binary("shelfwire-gw-emu");
   auto emu = sim::child_process::start(
-    {emu_bin, "--mqtt.url=" + broker.url(), "--store.gateways=" + std::to_string(o.gateways),
-     "--store.esls=" + std::to_string(o.esls), "--store.extra-hearers=1", "--log.level=info",
-     "--log.stats-interval-ms=1000"},
-    dir.file("emulator.log"));
+      {emu_bin, "--mqtt.url=" + broker.url(), "--store.gateways=" + std::to_string(o.gateways),
+       "--store.esls=" + std::to_string(o.esls), "--store.extra-hearers=1", "--log.level=info",
+       "--log.stats-interval-ms=1000"},
+      dir.file("emulator.log"));
   // The emulator advertises once at start: wait until it is all in Redis.
   auto adverts = static_cast<uint64_t>(o.esls * 2);
-  if (!sim::wait_until([&] { return n.metrics().counter_value("status.adverts_applied") >= adverts; },
-                       60s)) {
+  if (!sim::wait_until(
+          [&] { return n.metrics().counter_value("status.adverts_applied") >= adverts; }, 60s)) {
     std::cerr << "routing table did not converge: "
               << n.metrics().counter_value("status.adverts_applied") << "/" << adverts
               << " adverts applied\n"
@@ -315,25 +325,27 @@ int main(int argc, char** argv) {
   for (auto& e : store.esls)
     esls.push_back(e.esl);
 
-  std::printf("\n%-9s %10s %9s %9s %9s %9s %10s | %10s %9s %9s | %8s %8s\n", "in-flight",
-              "cmds/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "backbone50", "ceiling/s",
-              "ceil p50", "ceil p99", "thru %", "not ack");
+  std::printf("\n%-9s %10s %9s %9s %9s %9s %10s | %10s %9s %9s | %8s %8s\n", "in-flight", "cmds/s",
+              "p50 ms", "p90 ms", "p99 ms", "max ms", "backbone50", "ceiling/s", "ceil p50",
+              "ceil p99", "thru %", "not ack");
   int rc = 0;
   for (auto c : levels) {
     if (o.warmup > 0)
       drive(n, esls, o.warmup, c);
-    auto cpu_broker0 = cpu_seconds(0), cpu_self0 = cpu_seconds(-1), cpu_emu0 = cpu_seconds(emu.pid());
-    (void) cpu_broker0;
+    auto cpu_broker0 = cpu_seconds(0), cpu_self0 = cpu_seconds(-1),
+         cpu_emu0 = cpu_seconds(emu.pid());
+    (void)cpu_broker0;
     auto r = drive(n, esls, o.commands, c);
     auto cpu_self = cpu_seconds(-1) - cpu_self0;
     auto cpu_emu = cpu_seconds(emu.pid()) - cpu_emu0;
     auto& ce = ceilings[c];
     auto ms = [](uint64_t us) { return static_cast<double>(us) / 1000.0; };
-    std::printf("%-9lld %10.0f %9.3f %9.3f %9.3f %9.2f %10.3f | %10.0f %9.3f %9.3f | %7.1f%% %8llu\n",
-                static_cast<long long>(c), r.cps, ms(r.latency.percentile(0.5)),
-                ms(r.latency.percentile(0.9)), ms(r.latency.percentile(0.99)), ms(r.latency.max),
-                ms(r.backbone.percentile(0.5)), ce.rps, ce.p50_us / 1000.0, ce.p99_us / 1000.0,
-                ce.ok ? 100.0 * r.cps / ce.rps : 0.0, static_cast<unsigned long long>(r.not_acked));
+    std::printf(
+        "%-9lld %10.0f %9.3f %9.3f %9.3f %9.2f %10.3f | %10.0f %9.3f %9.3f | %7.1f%% %8llu\n",
+        static_cast<long long>(c), r.cps, ms(r.latency.percentile(0.5)),
+        ms(r.latency.percentile(0.9)), ms(r.latency.percentile(0.99)), ms(r.latency.max),
+        ms(r.backbone.percentile(0.5)), ce.rps, ce.p50_us / 1000.0, ce.p99_us / 1000.0,
+        ce.ok ? 100.0 * r.cps / ce.rps : 0.0, static_cast<unsigned long long>(r.not_acked));
     std::printf("%-9s cpu over %.2f s: node %.2f s, emulator %.2f s; %llu commands retried\n", "",
                 r.seconds, cpu_self, cpu_emu, static_cast<unsigned long long>(r.retried));
     if (r.not_acked > 0)
@@ -352,7 +364,8 @@ int main(int argc, char** argv) {
         std::snprintf(self_pid, sizeof(self_pid), "%d", getpid());
       system((std::string{"for t in /proc/"} + self_pid +
               "/task/*; do echo \"$(cat $t/comm) $(awk '{print $14+$15}' $t/stat)\"; done | "
-              "sort -k2 -n -r | head -12").c_str());
+              "sort -k2 -n -r | head -12")
+                 .c_str());
     }
   }
   std::printf("\nthru %% = shelfwire commands/s over the bare broker's request/reply ceiling at "

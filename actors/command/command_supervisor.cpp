@@ -114,8 +114,8 @@ caf::behavior command_supervisor(self_ptr self, node_context_ptr ctx, uint64_t s
     if (!st.shutting_down && e.restarts < st.ctx->opts.commands.max_restarts) {
       ++e.restarts;
       st.ctx->metrics->commands_restarts.inc();
-      lg->warn("command {} for ESL {} stopped ({}): restart {}/{}", id, e.cmd.esl.to_string(),
-               why, e.restarts, st.ctx->opts.commands.max_restarts);
+      lg->warn("command {} for ESL {} stopped ({}): restart {}/{}", id, e.cmd.esl.to_string(), why,
+               e.restarts, st.ctx->opts.commands.max_restarts);
       spawn_actor(self, id, e);
       return;
     }
@@ -124,110 +124,110 @@ caf::behavior command_supervisor(self_ptr self, node_context_ptr ctx, uint64_t s
     finalize(self, id, ended(outcome_status::failed, outcome_reason::crashed));
   });
   return {
-    [=](submit_atom, uint32_t index, command_spec& cmd) {
-      auto& st = self->state;
-      auto& m = *st.ctx->metrics;
-      auto id = (st.shard_index << 48) | st.next_serial++;
-      entry e;
-      e.index = index;
-      e.cmd = std::move(cmd);
-      e.reply_to = caf::actor_cast<caf::actor>(self->current_sender());
-      e.accepted_us = steady_now_us();
-      auto esl = e.cmd.esl;
-      auto op = e.cmd.op;
-      st.commands.emplace(id, std::move(e));
-      m.commands_accepted.inc();
-      m.commands_pending.add(1);
-      if (st.shutting_down) {
-        finalize(self, id, ended(outcome_status::failed, outcome_reason::shutdown));
-        return;
-      }
-      auto& dq = st.queues[esl];
-      // A waiting command (not the one in flight) with the same op is
-      // replaced: the ESL only needs the newest price, image or page.
-      if (dq.size() > 1) {
-        std::vector<uint64_t> replaced;
-        for (size_t k = 1; k < dq.size(); ++k)
-          if (st.commands.at(dq[k]).cmd.op == op)
-            replaced.push_back(dq[k]);
-        for (auto old : replaced)
-          finalize(self, old, ended(outcome_status::superseded, outcome_reason::superseded));
-      }
-      auto& q = st.queues[esl]; // finalize may have erased and re-created nothing: re-fetch
-      q.push_back(id);
-      if (q.size() == 1)
-        start(self, id);
-      else
-        m.commands_queued_behind_esl.inc();
-    },
-    [=](outcome_atom, uint64_t id, command_outcome& o) {
-      auto& st = self->state;
-      auto i = st.commands.find(id);
-      if (i == st.commands.end() || i->second.actor.address() != self->current_sender())
-        return; // a previous incarnation of a restarted command: ignore
-      finalize(self, id, std::move(o));
-    },
-    [=](reply_atom, const gateway_reply& r) {
-      auto& st = self->state;
-      auto& m = *st.ctx->metrics;
-      const entry* e = nullptr;
-      if (r.command_id != 0) {
-        auto i = st.commands.find(r.command_id);
-        if (i == st.commands.end()) {
-          m.replies_late.inc();
+      [=](submit_atom, uint32_t index, command_spec& cmd) {
+        auto& st = self->state;
+        auto& m = *st.ctx->metrics;
+        auto id = (st.shard_index << 48) | st.next_serial++;
+        entry e;
+        e.index = index;
+        e.cmd = std::move(cmd);
+        e.reply_to = caf::actor_cast<caf::actor>(self->current_sender());
+        e.accepted_us = steady_now_us();
+        auto esl = e.cmd.esl;
+        auto op = e.cmd.op;
+        st.commands.emplace(id, std::move(e));
+        m.commands_accepted.inc();
+        m.commands_pending.add(1);
+        if (st.shutting_down) {
+          finalize(self, id, ended(outcome_status::failed, outcome_reason::shutdown));
           return;
         }
-        e = &i->second;
-        if (e->cmd.esl != r.esl) {
-          m.replies_esl_mismatch.inc();
+        auto& dq = st.queues[esl];
+        // A waiting command (not the one in flight) with the same op is
+        // replaced: the ESL only needs the newest price, image or page.
+        if (dq.size() > 1) {
+          std::vector<uint64_t> replaced;
+          for (size_t k = 1; k < dq.size(); ++k)
+            if (st.commands.at(dq[k]).cmd.op == op)
+              replaced.push_back(dq[k]);
+          for (auto old : replaced)
+            finalize(self, old, ended(outcome_status::superseded, outcome_reason::superseded));
+        }
+        auto& q = st.queues[esl]; // finalize may have erased and re-created nothing: re-fetch
+        q.push_back(id);
+        if (q.size() == 1)
+          start(self, id);
+        else
+          m.commands_queued_behind_esl.inc();
+      },
+      [=](outcome_atom, uint64_t id, command_outcome& o) {
+        auto& st = self->state;
+        auto i = st.commands.find(id);
+        if (i == st.commands.end() || i->second.actor.address() != self->current_sender())
+          return; // a previous incarnation of a restarted command: ignore
+        finalize(self, id, std::move(o));
+      },
+      [=](reply_atom, const gateway_reply& r) {
+        auto& st = self->state;
+        auto& m = *st.ctx->metrics;
+        const entry* e = nullptr;
+        if (r.command_id != 0) {
+          auto i = st.commands.find(r.command_id);
+          if (i == st.commands.end()) {
+            m.replies_late.inc();
+            return;
+          }
+          e = &i->second;
+          if (e->cmd.esl != r.esl) {
+            m.replies_esl_mismatch.inc();
+            return;
+          }
+        } else {
+          auto q = st.queues.find(r.esl);
+          if (q == st.queues.end() || q->second.empty()) {
+            m.replies_unknown.inc();
+            return;
+          }
+          e = &st.commands.at(q->second.front());
+        }
+        if (!e->actor) {
+          m.replies_late.inc(); // between a crash and its restart
           return;
         }
-      } else {
-        auto q = st.queues.find(r.esl);
-        if (q == st.queues.end() || q->second.empty()) {
-          m.replies_unknown.inc();
-          return;
+        m.replies_delivered.inc();
+        self->send(e->actor, reply_atom_v, r);
+      },
+      [=](timer_atom, uint64_t id, uint8_t kind, uint32_t seq, int64_t due_us) {
+        self->state.timers.push({due_us, id, kind, seq});
+        schedule_tick(self, due_us);
+      },
+      [=](caf::tick_atom) {
+        auto& st = self->state;
+        auto now = steady_now_us();
+        if (st.next_tick_us <= now)
+          st.next_tick_us = INT64_MAX;
+        st.timers.pop_due(now, [&](const timer_entry& e) {
+          auto i = st.commands.find(e.command_id);
+          if (i != st.commands.end() && i->second.actor)
+            self->send(i->second.actor, timer_atom_v, e.kind, e.seq);
+        });
+        if (!st.timers.empty())
+          schedule_tick(self, st.timers.next_due_us());
+      },
+      [=](shutdown_atom) {
+        auto& st = self->state;
+        st.shutting_down = true;
+        std::vector<uint64_t> ids;
+        ids.reserve(st.commands.size());
+        for (auto& [id, e] : st.commands) {
+          ids.push_back(id);
+          if (e.actor)
+            self->send_exit(e.actor, caf::exit_reason::user_shutdown);
         }
-        e = &st.commands.at(q->second.front());
-      }
-      if (!e->actor) {
-        m.replies_late.inc(); // between a crash and its restart
-        return;
-      }
-      m.replies_delivered.inc();
-      self->send(e->actor, reply_atom_v, r);
-    },
-    [=](timer_atom, uint64_t id, uint8_t kind, uint32_t seq, int64_t due_us) {
-      self->state.timers.push({due_us, id, kind, seq});
-      schedule_tick(self, due_us);
-    },
-    [=](caf::tick_atom) {
-      auto& st = self->state;
-      auto now = steady_now_us();
-      if (st.next_tick_us <= now)
-        st.next_tick_us = INT64_MAX;
-      st.timers.pop_due(now, [&](const timer_entry& e) {
-        auto i = st.commands.find(e.command_id);
-        if (i != st.commands.end() && i->second.actor)
-          self->send(i->second.actor, timer_atom_v, e.kind, e.seq);
-      });
-      if (!st.timers.empty())
-        schedule_tick(self, st.timers.next_due_us());
-    },
-    [=](shutdown_atom) {
-      auto& st = self->state;
-      st.shutting_down = true;
-      std::vector<uint64_t> ids;
-      ids.reserve(st.commands.size());
-      for (auto& [id, e] : st.commands) {
-        ids.push_back(id);
-        if (e.actor)
-          self->send_exit(e.actor, caf::exit_reason::user_shutdown);
-      }
-      for (auto id : ids)
-        finalize(self, id, ended(outcome_status::failed, outcome_reason::shutdown));
-      return static_cast<uint64_t>(ids.size());
-    },
+        for (auto id : ids)
+          finalize(self, id, ended(outcome_status::failed, outcome_reason::shutdown));
+        return static_cast<uint64_t>(ids.size());
+      },
   };
 }
 

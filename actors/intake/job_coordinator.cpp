@@ -41,9 +41,9 @@ void finish(self_ptr self) {
   wire::encode(res, st.payload);
   auto c = res.counts();
   log::get("intake")->info(
-    "job '{}' done: {} commands, {} acked, {} nacked, {} timed_out, {} unroutable, {} failed, "
-    "{} superseded",
-    st.job.job, res.outcomes.size(), c[0], c[1], c[2], c[3], c[4], c[5]);
+      "job '{}' done: {} commands, {} acked, {} nacked, {} timed_out, {} unroutable, {} failed, "
+      "{} superseded",
+      st.job.job, res.outcomes.size(), c[0], c[1], c[2], c[3], c[4], c[5]);
   try_publish(self);
 }
 
@@ -70,27 +70,27 @@ caf::behavior job_coordinator(self_ptr self, node_context_ptr ctx, caf::actor in
   if (n == 0)
     finish(self);
   return {
-    [=](outcome_atom, uint32_t index, command_report& rep) {
-      auto& st = self->state;
-      if (index >= st.have.size() || st.have[index] || st.publishing) {
-        log::get("intake")->error("job '{}': unexpected second outcome for command {}",
-                                  st.job.job, index);
-        return;
-      }
-      st.have[index] = true;
-      auto& r = st.results[index];
-      auto& o = rep.outcome;
-      r.status = o.status;
-      r.code = o.code;
-      if (o.has_gw)
-        r.gw = o.gw;
-      r.attempts = o.attempts;
-      r.latency_us = static_cast<uint64_t>(std::max<int64_t>(rep.latency_us, 0));
-      r.reason = std::move(o.reason);
-      if (--st.remaining == 0)
-        finish(self);
-    },
-    [=](retry_atom) { try_publish(self); },
+      [=](outcome_atom, uint32_t index, command_report& rep) {
+        auto& st = self->state;
+        if (index >= st.have.size() || st.have[index] || st.publishing) {
+          log::get("intake")->error("job '{}': unexpected second outcome for command {}",
+                                    st.job.job, index);
+          return;
+        }
+        st.have[index] = true;
+        auto& r = st.results[index];
+        auto& o = rep.outcome;
+        r.status = o.status;
+        r.code = o.code;
+        if (o.has_gw)
+          r.gw = o.gw;
+        r.attempts = o.attempts;
+        r.latency_us = static_cast<uint64_t>(std::max<int64_t>(rep.latency_us, 0));
+        r.reason = std::move(o.reason);
+        if (--st.remaining == 0)
+          finish(self);
+      },
+      [=](retry_atom) { try_publish(self); },
   };
 }
 

@@ -74,66 +74,66 @@ caf::behavior job_intake(self_ptr self, node_context_ptr ctx) {
     st.ctx->metrics->jobs_in_flight.add(-1);
   });
   return {
-    [=](mqtt_inbound& m) {
-      auto& st = self->state;
-      auto& opts = st.ctx->opts.intake;
-      st.ctx->metrics->jobs_received.inc();
-      if (static_cast<int64_t>(m.payload.size()) > opts.max_payload_bytes) {
-        reject(self, wire::salvage_job_id(m.payload), "too_large",
-               std::to_string(m.payload.size()) + " bytes, intake.max-payload-bytes = "
-                 + std::to_string(opts.max_payload_bytes));
-        return;
-      }
-      wire::decode_limits lim;
-      lim.max_bytes = static_cast<size_t>(opts.max_payload_bytes);
-      lim.max_array = static_cast<size_t>(opts.max_commands_per_job);
-      auto job = wire::decode_job(m.payload, lim);
-      if (!job) {
-        auto& e = job.error();
-        if (e.code == wire::decode_errc::limit_exceeded && e.key == "commands")
-          reject(self, wire::salvage_job_id(m.payload), "too_many_commands",
-                 "intake.max-commands-per-job = " + std::to_string(opts.max_commands_per_job));
-        else
-          reject(self, wire::salvage_job_id(m.payload), "malformed", e.to_string());
-        return;
-      }
-      auto n = static_cast<int64_t>(job->commands.size());
-      if (n > opts.max_commands_per_job) {
-        reject(self, job->job, "too_many_commands",
-               std::to_string(n) + " commands, intake.max-commands-per-job = "
-                 + std::to_string(opts.max_commands_per_job));
-        return;
-      }
-      if (st.jobs.count(job->job)) {
-        st.ctx->metrics->jobs_duplicate.inc();
-        log::get("intake")->warn("job '{}' is already in flight here: duplicate dropped",
-                                 job->job);
-        return;
-      }
-      if (st.pending_commands + n > opts.max_pending_commands) {
-        reject(self, job->job, "overloaded",
-               std::to_string(st.pending_commands) + " commands pending, "
-                 + "intake.max-pending-commands = " + std::to_string(opts.max_pending_commands));
-        return;
-      }
-      st.pending_commands += n;
-      st.jobs.emplace(job->job, static_cast<uint64_t>(n));
-      st.ctx->metrics->jobs_accepted.inc();
-      st.ctx->metrics->jobs_in_flight.add(1);
-      auto id = job->job;
-      log::get("intake")->debug("job '{}' accepted: {} commands", id, n);
-      auto coord = self->spawn<caf::monitored>(job_coordinator, st.ctx,
-                                               caf::actor_cast<caf::actor>(self), std::move(*job));
-      st.coordinators.emplace(coord.address(), std::make_pair(std::move(id), coord));
-    },
-    [=](done_atom, const std::string& job, uint64_t commands) {
-      auto& st = self->state;
-      if (st.jobs.erase(job)) {
-        st.pending_commands -= static_cast<int64_t>(commands);
-        st.ctx->metrics->jobs_in_flight.add(-1);
-      }
-    },
-    [=](caf::get_atom) { return static_cast<uint64_t>(self->state.jobs.size()); },
+      [=](mqtt_inbound& m) {
+        auto& st = self->state;
+        auto& opts = st.ctx->opts.intake;
+        st.ctx->metrics->jobs_received.inc();
+        if (static_cast<int64_t>(m.payload.size()) > opts.max_payload_bytes) {
+          reject(self, wire::salvage_job_id(m.payload), "too_large",
+                 std::to_string(m.payload.size()) + " bytes, intake.max-payload-bytes = " +
+                     std::to_string(opts.max_payload_bytes));
+          return;
+        }
+        wire::decode_limits lim;
+        lim.max_bytes = static_cast<size_t>(opts.max_payload_bytes);
+        lim.max_array = static_cast<size_t>(opts.max_commands_per_job);
+        auto job = wire::decode_job(m.payload, lim);
+        if (!job) {
+          auto& e = job.error();
+          if (e.code == wire::decode_errc::limit_exceeded && e.key == "commands")
+            reject(self, wire::salvage_job_id(m.payload), "too_many_commands",
+                   "intake.max-commands-per-job = " + std::to_string(opts.max_commands_per_job));
+          else
+            reject(self, wire::salvage_job_id(m.payload), "malformed", e.to_string());
+          return;
+        }
+        auto n = static_cast<int64_t>(job->commands.size());
+        if (n > opts.max_commands_per_job) {
+          reject(self, job->job, "too_many_commands",
+                 std::to_string(n) + " commands, intake.max-commands-per-job = " +
+                     std::to_string(opts.max_commands_per_job));
+          return;
+        }
+        if (st.jobs.count(job->job)) {
+          st.ctx->metrics->jobs_duplicate.inc();
+          log::get("intake")->warn("job '{}' is already in flight here: duplicate dropped",
+                                   job->job);
+          return;
+        }
+        if (st.pending_commands + n > opts.max_pending_commands) {
+          reject(self, job->job, "overloaded",
+                 std::to_string(st.pending_commands) + " commands pending, " +
+                     "intake.max-pending-commands = " + std::to_string(opts.max_pending_commands));
+          return;
+        }
+        st.pending_commands += n;
+        st.jobs.emplace(job->job, static_cast<uint64_t>(n));
+        st.ctx->metrics->jobs_accepted.inc();
+        st.ctx->metrics->jobs_in_flight.add(1);
+        auto id = job->job;
+        log::get("intake")->debug("job '{}' accepted: {} commands", id, n);
+        auto coord = self->spawn<caf::monitored>(
+            job_coordinator, st.ctx, caf::actor_cast<caf::actor>(self), std::move(*job));
+        st.coordinators.emplace(coord.address(), std::make_pair(std::move(id), coord));
+      },
+      [=](done_atom, const std::string& job, uint64_t commands) {
+        auto& st = self->state;
+        if (st.jobs.erase(job)) {
+          st.pending_commands -= static_cast<int64_t>(commands);
+          st.ctx->metrics->jobs_in_flight.add(-1);
+        }
+      },
+      [=](caf::get_atom) { return static_cast<uint64_t>(self->state.jobs.size()); },
   };
 }
 

@@ -29,7 +29,7 @@ struct job_intake_state {
   static inline const char* name = "shelfwire.intake";
 
   node_context_ptr ctx;
-  std::unordered_map<std::string, uint64_t> jobs;   ///< in flight: id -> commands
+  std::unordered_map<std::string, uint64_t> jobs; ///< in flight: id -> commands
   std::unordered_map<caf::actor_addr, std::pair<std::string, caf::actor>> coordinators;
   int64_t pending_commands = 0;
   log::throttle reject_log;

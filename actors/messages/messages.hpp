@@ -144,8 +144,8 @@ typename Inspector::result_type inspect(Inspector& f, dispatch_result& x) {
     x.what = static_cast<dispatch_result::kind>(k);
     return caf::none;
   });
-  return f(caf::meta::type_name("shelfwire::dispatch_result"), x.seq, k, x.gw, x.rssi,
-           x.candidates, load);
+  return f(caf::meta::type_name("shelfwire::dispatch_result"), x.seq, k, x.gw, x.rssi, x.candidates,
+           load);
 }
 
 template <class Inspector>
@@ -188,41 +188,41 @@ typename Inspector::result_type inspect(Inspector& f, route_answer& x) {
 
 CAF_BEGIN_TYPE_ID_BLOCK(shelfwire, caf::first_custom_type_id)
 
-  CAF_ADD_TYPE_ID(shelfwire, (shelfwire::esl_mac))
-  CAF_ADD_TYPE_ID(shelfwire, (shelfwire::gw_mac))
-  CAF_ADD_TYPE_ID(shelfwire, (shelfwire::command_spec))
-  CAF_ADD_TYPE_ID(shelfwire, (shelfwire::command_outcome))
-  CAF_ADD_TYPE_ID(shelfwire, (shelfwire::command_report))
-  CAF_ADD_TYPE_ID(shelfwire, (shelfwire::dispatch_request))
-  CAF_ADD_TYPE_ID(shelfwire, (shelfwire::dispatch_result))
-  CAF_ADD_TYPE_ID(shelfwire, (shelfwire::route_answer))
-  CAF_ADD_TYPE_ID(shelfwire, (shelfwire::gateway_reply))
-  CAF_ADD_TYPE_ID(shelfwire, (shelfwire::mqtt_inbound))
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::esl_mac))
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::gw_mac))
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::command_spec))
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::command_outcome))
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::command_report))
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::dispatch_request))
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::dispatch_result))
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::route_answer))
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::gateway_reply))
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::mqtt_inbound))
 
-  /// job coordinator -> supervisor: (submit_atom, uint32_t index, command_spec)
-  CAF_ADD_ATOM(shelfwire, shelfwire, submit_atom, "submit")
-  /// command -> supervisor: (outcome_atom, uint64_t command_id, command_outcome);
-  /// supervisor -> coordinator: (outcome_atom, uint32_t index, command_report)
-  CAF_ADD_ATOM(shelfwire, shelfwire, outcome_atom, "outcome")
-  /// command -> routers: (dispatch_atom, dispatch_request) -> dispatch_result
-  CAF_ADD_ATOM(shelfwire, shelfwire, dispatch_atom, "dispatch")
-  /// router -> lookup port: (lookup_atom, esl_mac) -> route_answer
-  CAF_ADD_ATOM(shelfwire, shelfwire, lookup_atom, "lookup")
-  /// ingress -> supervisor -> command: (reply_atom, gateway_reply)
-  CAF_ADD_ATOM(shelfwire, shelfwire, reply_atom, "gw_reply")
-  /// a command's own timers (capped at its deadline): (timer_atom, uint8_t timer_kind, uint32_t seq)
-  CAF_ADD_ATOM(shelfwire, shelfwire, timer_atom, "timer")
-  /// batching actors flush themselves: (flush_atom)
-  CAF_ADD_ATOM(shelfwire, shelfwire, flush_atom, "flush")
-  /// node shutdown: (shutdown_atom) ends everything in flight `failed`
-  CAF_ADD_ATOM(shelfwire, shelfwire, shutdown_atom, "shutdown")
-  /// job coordinator -> intake: (done_atom, std::string job, uint64_t commands);
-  /// supervisor -> command actor: (done_atom) its outcome is recorded, quit
-  CAF_ADD_ATOM(shelfwire, shelfwire, done_atom, "done")
-  /// retry publishing a result: (retry_atom)
-  CAF_ADD_ATOM(shelfwire, shelfwire, retry_atom, "retry")
-  /// fault hook for tests: a command actor receiving (crash_atom) throws
-  CAF_ADD_ATOM(shelfwire, shelfwire, crash_atom, "crash")
+/// job coordinator -> supervisor: (submit_atom, uint32_t index, command_spec)
+CAF_ADD_ATOM(shelfwire, shelfwire, submit_atom, "submit")
+/// command -> supervisor: (outcome_atom, uint64_t command_id, command_outcome);
+/// supervisor -> coordinator: (outcome_atom, uint32_t index, command_report)
+CAF_ADD_ATOM(shelfwire, shelfwire, outcome_atom, "outcome")
+/// command -> routers: (dispatch_atom, dispatch_request) -> dispatch_result
+CAF_ADD_ATOM(shelfwire, shelfwire, dispatch_atom, "dispatch")
+/// router -> lookup port: (lookup_atom, esl_mac) -> route_answer
+CAF_ADD_ATOM(shelfwire, shelfwire, lookup_atom, "lookup")
+/// ingress -> supervisor -> command: (reply_atom, gateway_reply)
+CAF_ADD_ATOM(shelfwire, shelfwire, reply_atom, "gw_reply")
+/// a command's own timers (capped at its deadline): (timer_atom, uint8_t timer_kind, uint32_t seq)
+CAF_ADD_ATOM(shelfwire, shelfwire, timer_atom, "timer")
+/// batching actors flush themselves: (flush_atom)
+CAF_ADD_ATOM(shelfwire, shelfwire, flush_atom, "flush")
+/// node shutdown: (shutdown_atom) ends everything in flight `failed`
+CAF_ADD_ATOM(shelfwire, shelfwire, shutdown_atom, "shutdown")
+/// job coordinator -> intake: (done_atom, std::string job, uint64_t commands);
+/// supervisor -> command actor: (done_atom) its outcome is recorded, quit
+CAF_ADD_ATOM(shelfwire, shelfwire, done_atom, "done")
+/// retry publishing a result: (retry_atom)
+CAF_ADD_ATOM(shelfwire, shelfwire, retry_atom, "retry")
+/// fault hook for tests: a command actor receiving (crash_atom) throws
+CAF_ADD_ATOM(shelfwire, shelfwire, crash_atom, "crash")
 
 CAF_END_TYPE_ID_BLOCK(shelfwire)
 

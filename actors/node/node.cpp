@@ -1,8 +1,8 @@
 #include "actors/node/node.hpp"
 
 #include <random>
-#include <unordered_map>
 #include <thread>
+#include <unordered_map>
 
 #include <caf/all.hpp>
 
@@ -11,9 +11,9 @@
 #include "actors/intake/job_intake.hpp"
 #include "actors/messages/messages.hpp"
 #include "actors/node/metrics_reporter.hpp"
-#include "config/node_config.hpp"
 #include "actors/router/router.hpp"
 #include "actors/routing/status_consumer.hpp"
+#include "config/node_config.hpp"
 #include "runtime/core/hash.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/mqtt/client.hpp"
@@ -57,20 +57,20 @@ struct local_client_state {
 caf::behavior local_client(caf::stateful_actor<local_client_state>* self, node_context_ptr ctx) {
   self->state.ctx = std::move(ctx);
   return {
-    [=](local_submission& s) {
-      auto& st = self->state;
-      auto idx = st.next++;
-      st.waiting.emplace(idx, std::move(s.done));
-      self->send(st.ctx->shard_of(s.cmd.esl), submit_atom_v, idx, std::move(s.cmd));
-    },
-    [=](outcome_atom, uint32_t idx, const command_report& rep) {
-      auto i = self->state.waiting.find(idx);
-      if (i == self->state.waiting.end())
-        return;
-      auto done = std::move(i->second);
-      self->state.waiting.erase(i);
-      done(rep);
-    },
+      [=](local_submission& s) {
+        auto& st = self->state;
+        auto idx = st.next++;
+        st.waiting.emplace(idx, std::move(s.done));
+        self->send(st.ctx->shard_of(s.cmd.esl), submit_atom_v, idx, std::move(s.cmd));
+      },
+      [=](outcome_atom, uint32_t idx, const command_report& rep) {
+        auto i = self->state.waiting.find(idx);
+        if (i == self->state.waiting.end())
+          return;
+        auto done = std::move(i->second);
+        self->state.waiting.erase(i);
+        done(rep);
+      },
   };
 }
 
@@ -98,7 +98,8 @@ struct node::impl {
   }
 };
 
-node::node(node_options opts) : impl_(std::make_unique<impl>()) {
+node::node(node_options opts)
+    : impl_(std::make_unique<impl>()) {
   resolve_node_name(opts);
   auto ctx = std::make_shared<node_context>();
   ctx->opts = std::move(opts);
@@ -163,8 +164,8 @@ std::string node::start() {
 
   d.cfg = std::make_unique<caf::actor_system_config>();
   auto threads = opts.scheduler_threads > 0
-                   ? static_cast<size_t>(opts.scheduler_threads)
-                   : static_cast<size_t>(std::max(2u, std::thread::hardware_concurrency()));
+                     ? static_cast<size_t>(opts.scheduler_threads)
+                     : static_cast<size_t>(std::max(2u, std::thread::hardware_concurrency()));
   d.cfg->set("scheduler.max-threads", threads);
   d.cfg->set("scheduler.policy", caf::atom_from_string(opts.scheduler_policy));
   d.cfg->add_message_types<caf::id_block::shelfwire>();
@@ -179,14 +180,14 @@ std::string node::start() {
   // Routing: the router pool; each router has its own thread and Redis connection.
   size_t router_index = 0;
   ctx.routers = caf::actor_pool::make(
-    sys.dummy_execution_unit(), static_cast<size_t>(opts.routers.pool_size),
-    [&] { return sys.spawn<caf::detached>(router, node_context_ptr{d.ctx}, router_index++); },
-    caf::actor_pool::round_robin());
+      sys.dummy_execution_unit(), static_cast<size_t>(opts.routers.pool_size),
+      [&] { return sys.spawn<caf::detached>(router, node_context_ptr{d.ctx}, router_index++); },
+      caf::actor_pool::round_robin());
 
   // Commands: one supervisor per shard.
   for (int i = 0; i < opts.commands.supervisors; ++i)
-    ctx.shards.push_back(sys.spawn(command_supervisor, node_context_ptr{d.ctx},
-                                   static_cast<uint64_t>(i)));
+    ctx.shards.push_back(
+        sys.spawn(command_supervisor, node_context_ptr{d.ctx}, static_cast<uint64_t>(i)));
 
   // Gateway responses: consumers in the shared group, each with its ingress.
   auto& gw = opts.gateway;
@@ -196,8 +197,7 @@ std::string node::start() {
     auto c = d.make_client("responses" + std::to_string(i));
     c->subscribe("$share/" + gw.response_share_group + "/" + gw.topic_prefix + "/+/response", 1,
                  [ingress](mqtt::message&& m) {
-                   caf::anon_send(ingress,
-                                  mqtt_inbound{std::move(m.topic), std::move(m.payload)});
+                   caf::anon_send(ingress, mqtt_inbound{std::move(m.topic), std::move(m.payload)});
                  });
     c->start();
     d.consumers.push_back(std::move(c));
@@ -209,11 +209,11 @@ std::string node::start() {
       auto consumer = sys.spawn<caf::detached>(status_consumer, node_context_ptr{d.ctx});
       d.workers.push_back(consumer);
       auto c = d.make_client("status" + std::to_string(i));
-      c->subscribe("$share/" + opts.routing.share_group + "/" + gw.topic_prefix + "/+/status", 0,
-                   [consumer](mqtt::message&& m) {
-                     caf::anon_send(consumer,
-                                    mqtt_inbound{std::move(m.topic), std::move(m.payload)});
-                   });
+      c->subscribe(
+          "$share/" + opts.routing.share_group + "/" + gw.topic_prefix + "/+/status", 0,
+          [consumer](mqtt::message&& m) {
+            caf::anon_send(consumer, mqtt_inbound{std::move(m.topic), std::move(m.payload)});
+          });
       c->start();
       d.consumers.push_back(std::move(c));
     }
@@ -227,12 +227,11 @@ std::string node::start() {
     d.intake = sys.spawn(job_intake, node_context_ptr{d.ctx});
     d.intake_client = d.make_client("intake");
     auto intake = d.intake;
-    d.intake_client->subscribe("$share/" + opts.intake.share_group + "/"
-                                 + opts.intake.topic_prefix + "/submit",
-                               1, [intake](mqtt::message&& m) {
-                                 caf::anon_send(intake, mqtt_inbound{std::move(m.topic),
-                                                                     std::move(m.payload)});
-                               });
+    d.intake_client->subscribe(
+        "$share/" + opts.intake.share_group + "/" + opts.intake.topic_prefix + "/submit", 1,
+        [intake](mqtt::message&& m) {
+          caf::anon_send(intake, mqtt_inbound{std::move(m.topic), std::move(m.payload)});
+        });
     d.intake_client->start();
   }
   lg->info("node '{}' started (incarnation {:016x}): {} routers, {} supervisors, {} response "
@@ -249,8 +248,8 @@ bool node::wait_ready(std::chrono::milliseconds timeout) {
     return false;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   auto left = [&] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::max(deadline - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration{}));
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::max(
+        deadline - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration{}));
   };
   if (!d.ctx->egress->wait_ready(left()))
     return false;
@@ -285,10 +284,10 @@ void node::stop() {
     uint64_t ended = 0;
     for (auto& shard : ctx.shards)
       self->request(shard, std::chrono::seconds{10}, shutdown_atom_v)
-        .receive([&](uint64_t n) { ended += n; },
-                 [&](caf::error& e) {
-                   lg->error("a supervisor did not stop cleanly: {}", d.sys->render(e));
-                 });
+          .receive([&](uint64_t n) { ended += n; },
+                   [&](caf::error& e) {
+                     lg->error("a supervisor did not stop cleanly: {}", d.sys->render(e));
+                   });
     if (ended > 0)
       lg->warn("{} commands ended failed (shutdown) after the drain timeout", ended);
   }

@@ -20,11 +20,11 @@ struct node_metrics {
   metrics::counter& commands_started;
   metrics::counter& commands_restarts;
   metrics::counter& commands_queued_behind_esl; ///< waited for an earlier command of the same ESL
-  std::array<metrics::counter*, 6> outcomes;     ///< indexed by outcome_status
-  metrics::gauge& commands_pending;              ///< accepted, not ended
-  metrics::gauge& commands_in_flight;            ///< command actor running
-  metrics::histogram& latency_backbone_us;       ///< first dispatch -> deciding reply
-  metrics::histogram& latency_end_to_end_us;     ///< accepted -> outcome
+  std::array<metrics::counter*, 6> outcomes;    ///< indexed by outcome_status
+  metrics::gauge& commands_pending;             ///< accepted, not ended
+  metrics::gauge& commands_in_flight;           ///< command actor running
+  metrics::histogram& latency_backbone_us;      ///< first dispatch -> deciding reply
+  metrics::histogram& latency_end_to_end_us;    ///< accepted -> outcome
 
   // gateway responses (ingress, supervisors, command actors)
   metrics::counter& replies_received;

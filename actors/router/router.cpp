@@ -90,19 +90,19 @@ caf::behavior router(self_ptr self, node_context_ptr ctx, size_t index) {
                                                 "redis.router" + std::to_string(index) + ".");
   st.table = std::make_unique<routing::route_table>(*st.conn, st.ctx->opts.route_table);
   return {
-    [=](dispatch_atom, dispatch_request& req) -> caf::result<dispatch_result> {
-      auto& st = self->state;
-      auto rp = self->make_response_promise<dispatch_result>();
-      st.pending.emplace_back(rp, std::move(req));
-      // The flush message queues behind everything already in the mailbox:
-      // all of it is answered by one Redis round trip.
-      if (!st.flush_scheduled) {
-        st.flush_scheduled = true;
-        self->send(self, flush_atom_v);
-      }
-      return rp;
-    },
-    [=](flush_atom) { flush(self); },
+      [=](dispatch_atom, dispatch_request& req) -> caf::result<dispatch_result> {
+        auto& st = self->state;
+        auto rp = self->make_response_promise<dispatch_result>();
+        st.pending.emplace_back(rp, std::move(req));
+        // The flush message queues behind everything already in the mailbox:
+        // all of it is answered by one Redis round trip.
+        if (!st.flush_scheduled) {
+          st.flush_scheduled = true;
+          self->send(self, flush_atom_v);
+        }
+        return rp;
+      },
+      [=](flush_atom) { flush(self); },
   };
 }
 

@@ -37,12 +37,11 @@ struct router_state {
   std::unique_ptr<routing::route_table> table;
   std::vector<std::pair<caf::typed_response_promise<dispatch_result>, dispatch_request>> pending;
   bool flush_scheduled = false;
-  std::vector<esl_mac> esls;           ///< scratch
+  std::vector<esl_mac> esls;          ///< scratch
   std::vector<routing::route> routes; ///< scratch
-  std::string payload;                 ///< scratch
+  std::string payload;                ///< scratch
 };
 
-caf::behavior router(caf::stateful_actor<router_state>* self, node_context_ptr ctx,
-                     size_t index);
+caf::behavior router(caf::stateful_actor<router_state>* self, node_context_ptr ctx, size_t index);
 
 } // namespace shelfwire

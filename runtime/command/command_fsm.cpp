@@ -15,9 +15,9 @@ command_step ignore(command_step::ignore_reason r) {
 } // namespace
 
 command_fsm::command_fsm(const retry_policy& policy, int64_t accepted_us)
-  : policy_(policy)
-  , accepted_us_(accepted_us)
-  , deadline_us_(accepted_us + policy.timeout_ms * 1000) {
+    : policy_(policy)
+    , accepted_us_(accepted_us)
+    , deadline_us_(accepted_us + policy.timeout_ms * 1000) {
   if (policy_.max_attempts < 1)
     policy_.max_attempts = 1;
 }
@@ -126,9 +126,8 @@ command_step command_fsm::on_reply(const reply_event& r, int64_t now_us) {
   // published (they travel different paths). An answer for the attempt
   // being routed proves the action went out through r.gw: record it now.
   if (state_ == state::routing) {
-    bool pending = r.attempt != 0
-                     ? r.attempt == attempts_ + 1
-                     : std::find(tried_.begin(), tried_.end(), r.gw) == tried_.end();
+    bool pending = r.attempt != 0 ? r.attempt == attempts_ + 1
+                                  : std::find(tried_.begin(), tried_.end(), r.gw) == tried_.end();
     if (pending) {
       ++attempts_;
       tried_.push_back(r.gw);
@@ -175,8 +174,8 @@ command_step command_fsm::on_timer(command_step::timer_kind k, uint32_t seq, int
   // Timers are capped at the deadline, so the deadline needs no timer of its own.
   if (now_us >= deadline_us_ && (state_ == state::waiting || state_ == state::backing_off))
     return state_ == state::backing_off
-             ? finish(outcome_status::timed_out, outcome_reason::routing_unavailable, now_us)
-             : on_deadline(now_us);
+               ? finish(outcome_status::timed_out, outcome_reason::routing_unavailable, now_us)
+               : on_deadline(now_us);
   if (k == command_step::timer_kind::routing) {
     if (state_ != state::routing)
       return ignore(command_step::ignore_reason::stale);
@@ -204,16 +203,16 @@ command_step command_fsm::on_deadline(int64_t now_us) {
 
 std::string_view to_string(command_fsm::state s) {
   switch (s) {
-    case command_fsm::state::created:
-      return "created";
-    case command_fsm::state::routing:
-      return "routing";
-    case command_fsm::state::waiting:
-      return "waiting";
-    case command_fsm::state::backing_off:
-      return "backing_off";
-    case command_fsm::state::done:
-      return "done";
+  case command_fsm::state::created:
+    return "created";
+  case command_fsm::state::routing:
+    return "routing";
+  case command_fsm::state::waiting:
+    return "waiting";
+  case command_fsm::state::backing_off:
+    return "backing_off";
+  case command_fsm::state::done:
+    return "done";
   }
   return "?";
 }

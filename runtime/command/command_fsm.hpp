@@ -28,9 +28,9 @@ struct command_step {
   // dispatch
   uint32_t seq = 0;
   uint8_t attempt = 0;
-  std::vector<gw_mac> tried;  ///< gateways already tried, oldest first
-  bool allow_repeat = false;  ///< router may reuse a tried gateway if no untried one is fresh
-  uint32_t ttl_ms = 0;        ///< what the gateway may spend on this attempt
+  std::vector<gw_mac> tried; ///< gateways already tried, oldest first
+  bool allow_repeat = false; ///< router may reuse a tried gateway if no untried one is fresh
+  uint32_t ttl_ms = 0;       ///< what the gateway may spend on this attempt
   // arm_timer
   timer_kind timer = timer_kind::attempt;
   int64_t delay_ms = 0;
@@ -94,8 +94,8 @@ public:
 
 private:
   command_step dispatch_next(int64_t now_us);
-  command_step finish(outcome_status st, std::string_view reason, int64_t now_us,
-                      uint32_t code = 0, std::optional<gw_mac> gw = std::nullopt);
+  command_step finish(outcome_status st, std::string_view reason, int64_t now_us, uint32_t code = 0,
+                      std::optional<gw_mac> gw = std::nullopt);
   command_step exhausted(std::string_view reason, int64_t now_us);
   bool retryable(uint32_t code) const;
   int64_t capped_delay_ms(int64_t delay_ms, int64_t now_us) const;
@@ -105,10 +105,10 @@ private:
   int64_t deadline_us_;
   int64_t first_dispatch_us_ = -1;
   state state_ = state::created;
-  uint32_t seq_ = 0;             ///< tag of the current dispatch or timer
-  uint32_t attempts_ = 0;        ///< actions published
-  std::vector<gw_mac> tried_;    ///< gateway of attempt i at index i-1
-  std::vector<bool> answered_;   ///< attempt i answered at index i-1
+  uint32_t seq_ = 0;           ///< tag of the current dispatch or timer
+  uint32_t attempts_ = 0;      ///< actions published
+  std::vector<gw_mac> tried_;  ///< gateway of attempt i at index i-1
+  std::vector<bool> answered_; ///< attempt i answered at index i-1
   std::optional<uint32_t> last_nack_;
 };
 

@@ -21,24 +21,24 @@ enum class outcome_status : uint8_t {
 };
 
 inline constexpr outcome_status all_outcome_statuses[] = {
-  outcome_status::acked,      outcome_status::nacked, outcome_status::timed_out,
-  outcome_status::unroutable, outcome_status::failed, outcome_status::superseded,
+    outcome_status::acked,      outcome_status::nacked, outcome_status::timed_out,
+    outcome_status::unroutable, outcome_status::failed, outcome_status::superseded,
 };
 
 constexpr std::string_view to_string(outcome_status s) {
   switch (s) {
-    case outcome_status::acked:
-      return "acked";
-    case outcome_status::nacked:
-      return "nacked";
-    case outcome_status::timed_out:
-      return "timed_out";
-    case outcome_status::unroutable:
-      return "unroutable";
-    case outcome_status::failed:
-      return "failed";
-    case outcome_status::superseded:
-      return "superseded";
+  case outcome_status::acked:
+    return "acked";
+  case outcome_status::nacked:
+    return "nacked";
+  case outcome_status::timed_out:
+    return "timed_out";
+  case outcome_status::unroutable:
+    return "unroutable";
+  case outcome_status::failed:
+    return "failed";
+  case outcome_status::superseded:
+    return "superseded";
   }
   return "failed";
 }
@@ -60,20 +60,20 @@ constexpr uint32_t low_battery = 3;
 constexpr uint32_t bad_request = 4;
 } // namespace nack_code
 
-
-
 /// Short machine words explaining an outcome (the `reason` of a result).
 namespace outcome_reason {
 inline constexpr std::string_view none = "";
-inline constexpr std::string_view no_fresh_route = "no_fresh_route";   ///< unroutable
-inline constexpr std::string_view no_reply = "no_reply";               ///< attempts exhausted, silent
-inline constexpr std::string_view no_more_candidates = "no_more_candidates"; ///< all tried, no repeat
-inline constexpr std::string_view deadline = "deadline";               ///< overall timeout hit
-inline constexpr std::string_view routing_unavailable = "routing_unavailable"; ///< Redis/broker down until the deadline
-inline constexpr std::string_view gateway_nack = "gateway_nack";       ///< nacked
-inline constexpr std::string_view crashed = "crashed";                 ///< restart budget spent
-inline constexpr std::string_view shutdown = "shutdown";               ///< node stopped first
-inline constexpr std::string_view superseded = "superseded";           ///< newer command, same op
+inline constexpr std::string_view no_fresh_route = "no_fresh_route"; ///< unroutable
+inline constexpr std::string_view no_reply = "no_reply";             ///< attempts exhausted, silent
+inline constexpr std::string_view no_more_candidates =
+    "no_more_candidates";                                ///< all tried, no repeat
+inline constexpr std::string_view deadline = "deadline"; ///< overall timeout hit
+inline constexpr std::string_view routing_unavailable =
+    "routing_unavailable"; ///< Redis/broker down until the deadline
+inline constexpr std::string_view gateway_nack = "gateway_nack"; ///< nacked
+inline constexpr std::string_view crashed = "crashed";           ///< restart budget spent
+inline constexpr std::string_view shutdown = "shutdown";         ///< node stopped first
+inline constexpr std::string_view superseded = "superseded";     ///< newer command, same op
 } // namespace outcome_reason
 
 /// The end of one command, as the command actor reports it.

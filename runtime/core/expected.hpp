@@ -20,8 +20,10 @@ unexpected(E) -> unexpected<E>;
 template <class T, class E>
 class expected {
 public:
-  expected(T value) : data_(std::in_place_index<0>, std::move(value)) {}
-  expected(unexpected<E> err) : data_(std::in_place_index<1>, std::move(err.error)) {}
+  expected(T value)
+      : data_(std::in_place_index<0>, std::move(value)) {}
+  expected(unexpected<E> err)
+      : data_(std::in_place_index<1>, std::move(err.error)) {}
 
   bool has_value() const noexcept { return data_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }

@@ -58,7 +58,8 @@ public:
   friend constexpr bool operator<(mac48 a, mac48 b) { return a.value_ < b.value_; }
 
 private:
-  constexpr explicit mac48(uint64_t v) : value_(v) {}
+  constexpr explicit mac48(uint64_t v)
+      : value_(v) {}
   uint64_t value_ = 0;
 };
 

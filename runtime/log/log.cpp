@@ -28,10 +28,10 @@ state& st() {
 
 bool parse_level(std::string_view s, spdlog::level::level_enum& out) {
   static const std::pair<std::string_view, spdlog::level::level_enum> table[] = {
-    {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug},
-    {"info", spdlog::level::info},   {"warn", spdlog::level::warn},
-    {"error", spdlog::level::err},   {"critical", spdlog::level::critical},
-    {"off", spdlog::level::off},
+      {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug},
+      {"info", spdlog::level::info},   {"warn", spdlog::level::warn},
+      {"error", spdlog::level::err},   {"critical", spdlog::level::critical},
+      {"off", spdlog::level::off},
   };
   for (auto& [name, lvl] : table)
     if (name == s) {
@@ -80,10 +80,10 @@ std::string setup(const log_options& opts) {
       continue;
     auto eq = item.find('=');
     spdlog::level::level_enum ml;
-    if (eq == std::string_view::npos || trim(item.substr(0, eq)).empty()
-        || !parse_level(trim(item.substr(eq + 1)), ml))
-      return "log.module-levels: expected 'module=level,...' with levels " + std::string{legal_levels}
-             + ", got '" + std::string{item} + "'";
+    if (eq == std::string_view::npos || trim(item.substr(0, eq)).empty() ||
+        !parse_level(trim(item.substr(eq + 1)), ml))
+      return "log.module-levels: expected 'module=level,...' with levels " +
+             std::string{legal_levels} + ", got '" + std::string{item} + "'";
     mods[std::string{trim(item.substr(0, eq))}] = ml;
   }
   std::vector<spdlog::sink_ptr> sinks;

@@ -9,7 +9,8 @@ namespace shelfwire::log {
 /// thread-safe: one per actor.
 class throttle {
 public:
-  explicit throttle(uint32_t per_second = 5) : per_second_(per_second) {}
+  explicit throttle(uint32_t per_second = 5)
+      : per_second_(per_second) {}
 
   /// True if a line may be logged now. `suppressed()` then tells how many
   /// were swallowed since the last line that got through.

@@ -50,11 +50,11 @@ struct command_result {
   esl_mac esl;
   op_kind op = op_kind::ping;
   outcome_status status = outcome_status::failed;
-  uint32_t code = 0;          ///< gateway NACK code (0 unless nacked)
-  std::optional<gw_mac> gw;   ///< last gateway tried, if any
-  uint32_t attempts = 0;      ///< actions published for this command
-  uint64_t latency_us = 0;    ///< accepted -> outcome
-  std::string reason;         ///< short machine word for non-acked ends ("no_fresh_route", ...)
+  uint32_t code = 0;        ///< gateway NACK code (0 unless nacked)
+  std::optional<gw_mac> gw; ///< last gateway tried, if any
+  uint32_t attempts = 0;    ///< actions published for this command
+  uint64_t latency_us = 0;  ///< accepted -> outcome
+  std::string reason;       ///< short machine word for non-acked ends ("no_fresh_route", ...)
 };
 
 /// {v:1, job, node, status:"done"|"rejected", error?:string,
@@ -62,8 +62,8 @@ struct command_result {
 ///  latency_us, reason}]}
 struct job_result {
   std::string job;
-  std::string node;          ///< which node coordinated the job
-  bool rejected = false;     ///< true: `error` says why; no command was accepted
+  std::string node;      ///< which node coordinated the job
+  bool rejected = false; ///< true: `error` says why; no command was accepted
   std::string error;
   std::vector<command_result> outcomes; ///< one per submitted command, in order
 
@@ -83,7 +83,6 @@ struct job_rejection {
 };
 
 void encode(const job_rejection& x, std::string& out);
-decoded<job_rejection> decode_job_rejection(std::string_view bytes,
-                                            const decode_limits& lim = {});
+decoded<job_rejection> decode_job_rejection(std::string_view bytes, const decode_limits& lim = {});
 
 } // namespace shelfwire::wire

@@ -9,21 +9,21 @@ namespace shelfwire::wire {
 /// The operations an ESL understands (gateway contract v1, `op`).
 enum class op_kind : uint8_t { price, image, blink, page, ping };
 
-inline constexpr op_kind all_ops[] = {op_kind::price, op_kind::image, op_kind::blink,
-                                      op_kind::page, op_kind::ping};
+inline constexpr op_kind all_ops[] = {op_kind::price, op_kind::image, op_kind::blink, op_kind::page,
+                                      op_kind::ping};
 
 constexpr std::string_view to_string(op_kind op) {
   switch (op) {
-    case op_kind::price:
-      return "price";
-    case op_kind::image:
-      return "image";
-    case op_kind::blink:
-      return "blink";
-    case op_kind::page:
-      return "page";
-    case op_kind::ping:
-      return "ping";
+  case op_kind::price:
+    return "price";
+  case op_kind::image:
+    return "image";
+  case op_kind::blink:
+    return "blink";
+  case op_kind::page:
+    return "page";
+  case op_kind::ping:
+    return "ping";
   }
   return "ping";
 }

@@ -73,17 +73,17 @@ struct gateway_emulator::impl {
   }
 
   impl(emulator_options o, metrics::registry& r)
-    : opts(std::move(o))
-    , reg(r)
-    , actions(r.get_counter("emu.actions"))
-    , replies(r.get_counter("emu.replies"))
-    , acks(r.get_counter("emu.acks"))
-    , nacks(r.get_counter("emu.nacks"))
-    , dropped(r.get_counter("emu.dropped"))
-    , duplicates(r.get_counter("emu.duplicates"))
-    , foreign(r.get_counter("emu.foreign"))
-    , malformed(r.get_counter("emu.malformed"))
-    , rng(opts.seed) {
+      : opts(std::move(o))
+      , reg(r)
+      , actions(r.get_counter("emu.actions"))
+      , replies(r.get_counter("emu.replies"))
+      , acks(r.get_counter("emu.acks"))
+      , nacks(r.get_counter("emu.nacks"))
+      , dropped(r.get_counter("emu.dropped"))
+      , duplicates(r.get_counter("emu.duplicates"))
+      , foreign(r.get_counter("emu.foreign"))
+      , malformed(r.get_counter("emu.malformed"))
+      , rng(opts.seed) {
     for (auto gw : opts.gateways)
       behaviors[gw] = gateway_behavior{};
   }
@@ -97,8 +97,8 @@ struct gateway_emulator::impl {
     }
     std::string payload;
     wire::encode(r, payload);
-    if (client->publish(wire::response_topic(opts.topic_prefix, gw), payload, 1)
-        == mqtt::publish_errc::ok)
+    if (client->publish(wire::response_topic(opts.topic_prefix, gw), payload, 1) ==
+        mqtt::publish_errc::ok)
       replies.inc();
   }
 
@@ -191,8 +191,8 @@ struct gateway_emulator::impl {
     if (!b.legacy)
       r.id = act->id;
     r.esl = act->esl;
-    bool out_of_range = std::find(b.out_of_range.begin(), b.out_of_range.end(), act->esl)
-                        != b.out_of_range.end();
+    bool out_of_range =
+        std::find(b.out_of_range.begin(), b.out_of_range.end(), act->esl) != b.out_of_range.end();
     if (out_of_range) {
       r.ack = false;
       r.code = 1;
@@ -219,8 +219,7 @@ struct gateway_emulator::impl {
 };
 
 gateway_emulator::gateway_emulator(emulator_options opts, metrics::registry& reg)
-  : impl_(std::make_unique<impl>(std::move(opts), reg)) {
-}
+    : impl_(std::make_unique<impl>(std::move(opts), reg)) {}
 
 gateway_emulator::~gateway_emulator() {
   stop();
@@ -277,15 +276,15 @@ size_t gateway_emulator::advertise_all() {
       wire::status s;
       s.gw = gw;
       s.ts_ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
       auto end = std::min(adv.size(), off + d.opts.adverts_per_status);
       s.adv.assign(adv.begin() + static_cast<ptrdiff_t>(off),
                    adv.begin() + static_cast<ptrdiff_t>(end));
       wire::encode(s, payload);
       // QoS 1 here (the contract says 0) so a test's table converges for sure.
-      if (d.client->publish(wire::status_topic(d.opts.topic_prefix, gw), payload, 1)
-          == mqtt::publish_errc::ok)
+      if (d.client->publish(wire::status_topic(d.opts.topic_prefix, gw), payload, 1) ==
+          mqtt::publish_errc::ok)
         n += s.adv.size();
     }
   }
@@ -309,16 +308,15 @@ void gateway_emulator::advertise_every(std::chrono::milliseconds interval) {
   }};
 }
 
-bool gateway_emulator::publish_raw(const std::string& topic, const std::string& payload,
-                                   int qos) {
+bool gateway_emulator::publish_raw(const std::string& topic, const std::string& payload, int qos) {
   return impl_->client->publish(topic, payload, qos) == mqtt::publish_errc::ok;
 }
 
 bool gateway_emulator::publish_response(gw_mac gw, const wire::response& r) {
   std::string payload;
   wire::encode(r, payload);
-  return impl_->client->publish(wire::response_topic(impl_->opts.topic_prefix, gw), payload, 1)
-         == mqtt::publish_errc::ok;
+  return impl_->client->publish(wire::response_topic(impl_->opts.topic_prefix, gw), payload, 1) ==
+         mqtt::publish_errc::ok;
 }
 
 uint64_t gateway_emulator::actions_for(esl_mac esl) const {
@@ -346,8 +344,8 @@ uint32_t gateway_emulator::max_esl_concurrency() const {
   return m;
 }
 
-emulator_options gateway_emulator::simple_store(size_t gateways, size_t esls,
-                                                size_t extra_hearers, uint64_t seed) {
+emulator_options gateway_emulator::simple_store(size_t gateways, size_t esls, size_t extra_hearers,
+                                                uint64_t seed) {
   emulator_options o;
   o.seed = seed;
   for (size_t g = 0; g < gateways; ++g)

@@ -18,16 +18,16 @@ namespace shelfwire::sim {
 /// How one emulated gateway answers actions. Every field is a fault hook a
 /// test or scenario can turn at run time (set_behavior).
 struct gateway_behavior {
-  bool silent = false;           ///< never answer (gateway gone quiet)
-  double no_reply_rate = 0;      ///< chance to drop one answer
-  double nack_rate = 0;          ///< chance to NACK instead of ACK
-  uint32_t nack_code = 2;        ///< code sent with NACKs (2 = busy)
-  double duplicate_rate = 0;     ///< chance to answer twice
-  bool legacy = false;           ///< echo no `id` (legacy firmware)
-  uint32_t reply_delay_ms = 0;   ///< fixed part of the answer delay
-  uint32_t reply_jitter_ms = 0;  ///< uniform extra delay in [0, jitter]
-  uint32_t late_extra_ms = 0;    ///< with late_rate: extra delay of late answers
-  double late_rate = 0;          ///< chance an answer comes late_extra_ms later
+  bool silent = false;          ///< never answer (gateway gone quiet)
+  double no_reply_rate = 0;     ///< chance to drop one answer
+  double nack_rate = 0;         ///< chance to NACK instead of ACK
+  uint32_t nack_code = 2;       ///< code sent with NACKs (2 = busy)
+  double duplicate_rate = 0;    ///< chance to answer twice
+  bool legacy = false;          ///< echo no `id` (legacy firmware)
+  uint32_t reply_delay_ms = 0;  ///< fixed part of the answer delay
+  uint32_t reply_jitter_ms = 0; ///< uniform extra delay in [0, jitter]
+  uint32_t late_extra_ms = 0;   ///< with late_rate: extra delay of late answers
+  double late_rate = 0;         ///< chance an answer comes late_extra_ms later
   /// ESLs this gateway cannot reach: answered NACK code 1 (not in range).
   std::vector<esl_mac> out_of_range;
 };
@@ -39,7 +39,7 @@ struct emulated_esl {
 };
 
 struct emulator_options {
-  mqtt::client_options mqtt;          ///< client_id is the emulator's
+  mqtt::client_options mqtt; ///< client_id is the emulator's
   std::string topic_prefix = "/gw";
   std::vector<gw_mac> gateways;       ///< the gateways this emulator plays
   std::vector<emulated_esl> esls;     ///< for status adverts

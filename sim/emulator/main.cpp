@@ -47,51 +47,70 @@ const shelfwire::config::schema<emu_cli>& emu_schema() {
   static const auto s = [] {
     schema<emu_cli> s{"shelfwire-gw-emu", "Emulated BLE gateways for shelfwire (brief §3)."};
     s.add_section("mqtt", "The broker.");
-    s.string("mqtt.url", [](auto& o) -> auto& { return o.url; }, "Broker address.",
-             "tcp://host:port", [](std::string_view v) { return validators::tcp_url(v); });
-    s.string("mqtt.client-id", [](auto& o) -> auto& { return o.client_id; },
-             "MQTT client id of the emulator.");
+    s.string(
+        "mqtt.url", [](auto& o) -> auto& { return o.url; }, "Broker address.", "tcp://host:port",
+        [](std::string_view v) { return validators::tcp_url(v); });
+    s.string(
+        "mqtt.client-id", [](auto& o) -> auto& { return o.client_id; },
+        "MQTT client id of the emulator.");
     s.add_section("gateway", "The gateway contract.");
-    s.string("gateway.topic-prefix", [](auto& o) -> auto& { return o.topic_prefix; },
-             "Topic prefix: {prefix}/{gw}/action|response|status.");
+    s.string(
+        "gateway.topic-prefix", [](auto& o) -> auto& { return o.topic_prefix; },
+        "Topic prefix: {prefix}/{gw}/action|response|status.");
     s.add_section("store", "The emulated store: gateways and the ESLs they hear.");
-    s.integer("store.gateways", [](auto& o) -> auto& { return o.gateways; }, 1, 4096,
-              "Gateways played (MACs AA00000000xx).");
-    s.integer("store.esls", [](auto& o) -> auto& { return o.esls; }, 0, 10'000'000,
-              "ESLs (MACs E50000xxxxxx), spread round robin over home gateways.");
-    s.integer("store.extra-hearers", [](auto& o) -> auto& { return o.extra_hearers; }, 0, 16,
-              "Neighbour gateways that also hear each ESL, weaker than its home gateway.");
-    s.integer("store.seed", [](auto& o) -> auto& { return o.seed; }, 0, INT64_MAX,
-              "Seed of RSSI noise and behaviour dice.");
-    s.integer("store.adverts-per-status", [](auto& o) -> auto& { return o.adverts_per_status; }, 1,
-              100'000, "Adverts per status message.");
-    s.integer("store.status-interval-ms", [](auto& o) -> auto& { return o.status_interval_ms; },
-              0, 3'600'000, "Publish status every this often; 0 = once at start.");
+    s.integer(
+        "store.gateways", [](auto& o) -> auto& { return o.gateways; }, 1, 4096,
+        "Gateways played (MACs AA00000000xx).");
+    s.integer(
+        "store.esls", [](auto& o) -> auto& { return o.esls; }, 0, 10'000'000,
+        "ESLs (MACs E50000xxxxxx), spread round robin over home gateways.");
+    s.integer(
+        "store.extra-hearers", [](auto& o) -> auto& { return o.extra_hearers; }, 0, 16,
+        "Neighbour gateways that also hear each ESL, weaker than its home gateway.");
+    s.integer(
+        "store.seed", [](auto& o) -> auto& { return o.seed; }, 0, INT64_MAX,
+        "Seed of RSSI noise and behaviour dice.");
+    s.integer(
+        "store.adverts-per-status", [](auto& o) -> auto& { return o.adverts_per_status; }, 1,
+        100'000, "Adverts per status message.");
+    s.integer(
+        "store.status-interval-ms", [](auto& o) -> auto& { return o.status_interval_ms; }, 0,
+        3'600'000, "Publish status every this often; 0 = once at start.");
     s.add_section("behavior", "How every gateway answers actions.");
-    s.integer("behavior.reply-delay-ms", [](auto& o) -> auto& { return o.reply_delay_ms; }, 0,
-              600'000, "Fixed delay before answering.");
-    s.integer("behavior.reply-jitter-ms", [](auto& o) -> auto& { return o.reply_jitter_ms; }, 0,
-              600'000, "Uniform extra delay in [0, jitter].");
-    s.integer("behavior.nack-per-mille", [](auto& o) -> auto& { return o.nack_per_mille; }, 0,
-              1000, "Answers that are NACKs, per mille.");
-    s.integer("behavior.nack-code", [](auto& o) -> auto& { return o.nack_code; }, 0, 255,
-              "Code of NACKs (1 not in range, 2 busy, 3 low battery, 4 bad request).");
-    s.integer("behavior.no-reply-per-mille", [](auto& o) -> auto& { return o.no_reply_per_mille; },
-              0, 1000, "Actions never answered, per mille.");
-    s.integer("behavior.duplicate-per-mille",
-              [](auto& o) -> auto& { return o.duplicate_per_mille; }, 0, 1000,
-              "Actions answered twice, per mille.");
-    s.integer("behavior.late-per-mille", [](auto& o) -> auto& { return o.late_per_mille; }, 0,
-              1000, "Answers delayed by late-extra-ms more, per mille.");
-    s.integer("behavior.late-extra-ms", [](auto& o) -> auto& { return o.late_extra_ms; }, 0,
-              3'600'000, "Extra delay of late answers.");
-    s.boolean("behavior.legacy", [](auto& o) -> auto& { return o.legacy; },
-              "Legacy firmware: echo no `id`.");
+    s.integer(
+        "behavior.reply-delay-ms", [](auto& o) -> auto& { return o.reply_delay_ms; }, 0, 600'000,
+        "Fixed delay before answering.");
+    s.integer(
+        "behavior.reply-jitter-ms", [](auto& o) -> auto& { return o.reply_jitter_ms; }, 0, 600'000,
+        "Uniform extra delay in [0, jitter].");
+    s.integer(
+        "behavior.nack-per-mille", [](auto& o) -> auto& { return o.nack_per_mille; }, 0, 1000,
+        "Answers that are NACKs, per mille.");
+    s.integer(
+        "behavior.nack-code", [](auto& o) -> auto& { return o.nack_code; }, 0, 255,
+        "Code of NACKs (1 not in range, 2 busy, 3 low battery, 4 bad request).");
+    s.integer(
+        "behavior.no-reply-per-mille", [](auto& o) -> auto& { return o.no_reply_per_mille; }, 0,
+        1000, "Actions never answered, per mille.");
+    s.integer(
+        "behavior.duplicate-per-mille", [](auto& o) -> auto& { return o.duplicate_per_mille; }, 0,
+        1000, "Actions answered twice, per mille.");
+    s.integer(
+        "behavior.late-per-mille", [](auto& o) -> auto& { return o.late_per_mille; }, 0, 1000,
+        "Answers delayed by late-extra-ms more, per mille.");
+    s.integer(
+        "behavior.late-extra-ms", [](auto& o) -> auto& { return o.late_extra_ms; }, 0, 3'600'000,
+        "Extra delay of late answers.");
+    s.boolean(
+        "behavior.legacy", [](auto& o) -> auto& { return o.legacy; },
+        "Legacy firmware: echo no `id`.");
     s.add_section("log", "Logging.");
-    s.enumeration("log.level", [](auto& o) -> auto& { return o.log_level; },
-                  {"trace", "debug", "info", "warn", "error", "critical", "off"}, "Log level.");
-    s.integer("log.stats-interval-ms", [](auto& o) -> auto& { return o.stats_interval_ms; }, 0,
-              3'600'000, "Log counters this often; 0 = never.");
+    s.enumeration(
+        "log.level", [](auto& o) -> auto& { return o.log_level; },
+        {"trace", "debug", "info", "warn", "error", "critical", "off"}, "Log level.");
+    s.integer(
+        "log.stats-interval-ms", [](auto& o) -> auto& { return o.stats_interval_ms; }, 0, 3'600'000,
+        "Log counters this often; 0 = never.");
     return s;
   }();
   return s;
@@ -124,10 +143,9 @@ int main(int argc, char** argv) {
   log::setup(lo);
   auto lg = log::get("emulator");
 
-  auto eo = sim::gateway_emulator::simple_store(static_cast<size_t>(o.gateways),
-                                                static_cast<size_t>(o.esls),
-                                                static_cast<size_t>(o.extra_hearers),
-                                                static_cast<uint64_t>(o.seed));
+  auto eo = sim::gateway_emulator::simple_store(
+      static_cast<size_t>(o.gateways), static_cast<size_t>(o.esls),
+      static_cast<size_t>(o.extra_hearers), static_cast<uint64_t>(o.seed));
   eo.mqtt.url = o.url;
   eo.mqtt.client_id = o.client_id;
   eo.topic_prefix = o.topic_prefix;

@@ -19,11 +19,12 @@
 #include <stdexcept>
 #include <thread>
 
-
 namespace shelfwire::sim {
 
 child_process::child_process(child_process&& other) noexcept
-  : pid_(other.pid_), status_(other.status_), log_path_(std::move(other.log_path_)) {
+    : pid_(other.pid_)
+    , status_(other.status_)
+    , log_path_(std::move(other.log_path_)) {
   other.pid_ = -1;
 }
 

@@ -10,7 +10,8 @@ namespace shelfwire::sim {
 using namespace std::chrono_literals;
 
 std::string mosquitto_config(uint16_t port) {
-  return "listener " + std::to_string(port) + " 127.0.0.1\n"
+  return "listener " + std::to_string(port) +
+         " 127.0.0.1\n"
          "allow_anonymous true\n"
          "set_tcp_nodelay true\n"
          "max_inflight_messages 0\n"
@@ -21,7 +22,8 @@ std::string mosquitto_config(uint16_t port) {
          "log_type warning\n";
 }
 
-mosquitto_server::mosquitto_server() : port_(free_port()) {
+mosquitto_server::mosquitto_server()
+    : port_(free_port()) {
   std::ofstream{dir_.file("mosquitto.conf")} << mosquitto_config(port_);
   start();
 }
@@ -33,17 +35,17 @@ mosquitto_server::~mosquitto_server() {
 void mosquitto_server::start() {
   proc_ = child_process::start({"mosquitto", "-c", dir_.file("mosquitto.conf")},
                                dir_.file("mosquitto.log"));
-  if (!wait_until([&] { return port_accepts(port_) || !proc_.running(); }, 10s)
-      || !proc_.running())
-    throw std::runtime_error("mosquitto did not start on port " + std::to_string(port_) + ": "
-                             + proc_.log_tail());
+  if (!wait_until([&] { return port_accepts(port_) || !proc_.running(); }, 10s) || !proc_.running())
+    throw std::runtime_error("mosquitto did not start on port " + std::to_string(port_) + ": " +
+                             proc_.log_tail());
 }
 
 void mosquitto_server::stop() {
   proc_.stop(5s);
 }
 
-redis_server::redis_server() : port_(free_port()) {
+redis_server::redis_server()
+    : port_(free_port()) {
   start();
 }
 
@@ -56,10 +58,9 @@ void redis_server::start() {
                                 "127.0.0.1", "--save", "", "--appendonly", "no", "--dir",
                                 dir_.path(), "--daemonize", "no", "--loglevel", "warning"},
                                dir_.file("redis.log"));
-  if (!wait_until([&] { return port_accepts(port_) || !proc_.running(); }, 10s)
-      || !proc_.running())
-    throw std::runtime_error("redis-server did not start on port " + std::to_string(port_) + ": "
-                             + proc_.log_tail());
+  if (!wait_until([&] { return port_accepts(port_) || !proc_.running(); }, 10s) || !proc_.running())
+    throw std::runtime_error("redis-server did not start on port " + std::to_string(port_) + ": " +
+                             proc_.log_tail());
 }
 
 void redis_server::stop() {

@@ -23,9 +23,8 @@ struct job_client::impl {
   uint64_t undecodable = 0;
 };
 
-job_client::job_client(mqtt::client_options mqtt, std::string topic_prefix,
-                       metrics::registry& reg)
-  : impl_(std::make_unique<impl>()) {
+job_client::job_client(mqtt::client_options mqtt, std::string topic_prefix, metrics::registry& reg)
+    : impl_(std::make_unique<impl>()) {
   impl_->prefix = std::move(topic_prefix);
   impl_->client = std::make_unique<mqtt::client>(std::move(mqtt), reg, "producer.mqtt.");
   auto* d = impl_.get();

@@ -26,13 +26,18 @@ TEST_CASE("garbage on response and status topics is counted and changes nothing 
   std::mt19937_64 rng{42};
   auto gw = f.store.gateways[0].to_string();
   std::vector<std::string> garbage{
-    "",
-    "not msgpack at all",
-    std::string("\x93\x01\x02\x03", 4),                         // an array, not a map
-    std::string("\x81\xa1v\x02", 4),                            // v = 2
-    std::string("\x83\xa1v\x01\xa3""esl\x01\xa3""ack\xc3", 13), // esl of the wrong type
-    std::string("\x82\xa1v\x01\xa3""esl", 8),                   // truncated
-    std::string(3 * 1024 * 1024, 'x'),                          // huge
+      "",
+      "not msgpack at all",
+      std::string("\x93\x01\x02\x03", 4), // an array, not a map
+      std::string("\x81\xa1v\x02", 4),    // v = 2
+      std::string("\x83\xa1v\x01\xa3"
+                  "esl\x01\xa3"
+                  "ack\xc3",
+                  13), // esl of the wrong type
+      std::string("\x82\xa1v\x01\xa3"
+                  "esl",
+                  8),                    // truncated
+      std::string(3 * 1024 * 1024, 'x'), // huge
   };
   for (int i = 0; i < 20; ++i)
     garbage.push_back(random_bytes(rng, 1 + rng() % 200));

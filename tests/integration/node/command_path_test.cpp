@@ -130,12 +130,12 @@ TEST_CASE("duplicate replies are dropped: one outcome per command", "[node]") {
   // Every second answer arrives after the command ended (late) or while it
   // is still alive (duplicate); none is delivered as a second outcome.
   bool all_dropped = wait_until(
-    [&] { return f.counter("replies.late") + f.counter("replies.duplicate") >= 100; }, 10s);
+      [&] { return f.counter("replies.late") + f.counter("replies.duplicate") >= 100; }, 10s);
   INFO("late=" << f.counter("replies.late") << " duplicate=" << f.counter("replies.duplicate")
-               << " received=" << f.counter("replies.received") << " delivered="
-               << f.counter("replies.delivered") << " emu.duplicates="
-               << f.sim_metrics.counter_value("emu.duplicates") << " emu.replies="
-               << f.sim_metrics.counter_value("emu.replies"));
+               << " received=" << f.counter("replies.received")
+               << " delivered=" << f.counter("replies.delivered")
+               << " emu.duplicates=" << f.sim_metrics.counter_value("emu.duplicates")
+               << " emu.replies=" << f.sim_metrics.counter_value("emu.replies"));
   REQUIRE(all_dropped);
   CHECK(f.counter("outcomes.acked") == 100);
   CHECK(f.producer->duplicate_results() == 0);
@@ -175,18 +175,18 @@ TEST_CASE("commands for one ESL run one at a time, in order; waiting ones are su
 TEST_CASE("a crashed command actor is restarted; past the budget it ends failed", "[node]") {
   SECTION("restarted") {
     node_fixture f{2, 100, 1, [](node_options& o) {
-      o.commands.fault_crash_one_in = 10;
-      o.commands.max_restarts = 1;
-    }};
+                     o.commands.fault_crash_one_in = 10;
+                     o.commands.max_restarts = 1;
+                   }};
     auto r = f.run(sim::make_job("crash-restart", f.all_esls(), 100));
     CHECK(count_status(r, outcome_status::acked) == 100);
     CHECK(f.counter("commands.restarts") >= 9);
   }
   SECTION("failed") {
     node_fixture f{2, 100, 1, [](node_options& o) {
-      o.commands.fault_crash_one_in = 10;
-      o.commands.max_restarts = 0;
-    }};
+                     o.commands.fault_crash_one_in = 10;
+                     o.commands.max_restarts = 0;
+                   }};
     auto r = f.run(sim::make_job("crash-fail", f.all_esls(), 100));
     auto failed = count_status(r, outcome_status::failed);
     CHECK(failed >= 9);
@@ -197,8 +197,7 @@ TEST_CASE("a crashed command actor is restarted; past the budget it ends failed"
   }
 }
 
-TEST_CASE("stopping a node ends in-flight commands failed and still publishes results",
-          "[node]") {
+TEST_CASE("stopping a node ends in-flight commands failed and still publishes results", "[node]") {
   node_fixture f{2, 20, 1, [](node_options& o) { o.drain_timeout_ms = 200; }};
   sim::gateway_behavior silent;
   silent.silent = true;

@@ -16,8 +16,8 @@ TEST_CASE("histogram buckets are contiguous and ordered") {
     CHECK(v < histogram::lower_bound_of(idx) + histogram::width_of(idx));
   }
   for (size_t i = 1; i < 1000; ++i)
-    CHECK(histogram::lower_bound_of(i) == histogram::lower_bound_of(i - 1)
-                                            + histogram::width_of(i - 1));
+    CHECK(histogram::lower_bound_of(i) ==
+          histogram::lower_bound_of(i - 1) + histogram::width_of(i - 1));
 }
 
 TEST_CASE("histogram percentiles are within bucket resolution") {
