@@ -25,7 +25,6 @@
 #include <iostream>
 #include <map>
 #include <mutex>
-#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -155,19 +154,18 @@ ceiling measure_ceiling(const std::string& rawmq, uint16_t port, int64_t n, int6
     std::cerr << "rawmq rr failed: " << rr.log_tail() << "\n";
     return c;
   }
-  std::regex re{
-      R"(([0-9.]+) req/s, RTT us mean=[0-9.]+ p50=([0-9.]+) p90=([0-9.]+) p99=([0-9.]+))"};
-  std::smatch m;
+  // "rawrr: N=... ngw=100: 10795 req/s, RTT us mean=4590 p50=4519 p90=... p99=... max=..."
   auto out = rr.log_tail();
-  if (!std::regex_search(out, m, re)) {
+  auto pos = out.find("rawrr:");
+  auto colon = pos == std::string::npos ? pos : out.find(": ", pos + 6);
+  double mean = 0;
+  if (colon == std::string::npos ||
+      std::sscanf(out.c_str() + colon + 2, "%lf req/s, RTT us mean=%lf p50=%lf p90=%lf p99=%lf",
+                  &c.rps, &mean, &c.p50_us, &c.p90_us, &c.p99_us) != 5) {
     std::cerr << "cannot read rawmq output: " << out << "\n";
     return c;
   }
   c.ok = true;
-  c.rps = std::stod(m[1]);
-  c.p50_us = std::stod(m[2]);
-  c.p90_us = std::stod(m[3]);
-  c.p99_us = std::stod(m[4]);
   return c;
 }
 

@@ -17,6 +17,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 "$root/scripts/install-deps.sh"
-cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "${extra[@]}" >/dev/null
-cmake --build "$dir" -j "$(nproc)"
+# Build output goes to stderr; the last line on stdout is the build directory.
+cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "${extra[@]}" >&2
+cmake --build "$dir" -j "$(nproc)" >&2
 echo "$dir"
