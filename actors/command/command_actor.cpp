@@ -19,8 +19,17 @@ void apply(self_ptr self, command_step step);
 /// shard), not by the CAF clock (one wake-up per command).
 void arm(self_ptr self, command_step::timer_kind kind, uint32_t seq, int64_t delay_ms) {
   auto& st = self->state;
-  self->send(st.supervisor, timer_atom_v, st.id, static_cast<uint8_t>(kind), seq,
-             steady_now_us() + delay_ms * 1000);
+  timer_request t;
+  t.command_id = st.id;
+  t.kind = static_cast<uint8_t>(kind);
+  t.seq = seq;
+  t.due_us = steady_now_us() + delay_ms * 1000;
+  t.attempts = st.fsm->attempts();
+  if (!st.fsm->tried().empty()) {
+    t.has_gw = true;
+    t.gw = st.fsm->tried().back();
+  }
+  self->send(st.supervisor, timer_atom_v, t);
 }
 
 void on_dispatch_result(self_ptr self, const dispatch_result& r) {

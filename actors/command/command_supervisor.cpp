@@ -84,10 +84,15 @@ void schedule_tick(self_ptr self, int64_t due_us) {
   self->delayed_send(self, std::chrono::microseconds{delay}, caf::tick_atom_v);
 }
 
-command_outcome ended(outcome_status s, std::string_view reason) {
+/// An outcome the supervisor writes itself: says what was sent, as far as
+/// the command actor reported it.
+command_outcome ended(const entry& e, outcome_status s, std::string_view reason) {
   command_outcome o;
   o.status = s;
   o.reason = std::string{reason};
+  o.attempts = e.attempts_before + e.attempts;
+  o.has_gw = e.has_gw;
+  o.gw = e.gw;
   return o;
 }
 
@@ -110,6 +115,9 @@ caf::behavior command_supervisor(self_ptr self, node_context_ptr ctx, uint64_t s
       return;
     auto& e = c->second;
     e.actor = caf::actor{};
+    // The next incarnation starts counting again: keep what this one sent.
+    e.attempts_before += e.attempts;
+    e.attempts = 0;
     auto why = self->system().render(dm.reason);
     if (!st.shutting_down && e.restarts < st.ctx->opts.commands.max_restarts) {
       ++e.restarts;
@@ -121,7 +129,7 @@ caf::behavior command_supervisor(self_ptr self, node_context_ptr ctx, uint64_t s
     }
     lg->error("command {} for ESL {} stopped ({}): restart budget spent, ending failed", id,
               e.cmd.esl.to_string(), why);
-    finalize(self, id, ended(outcome_status::failed, outcome_reason::crashed));
+    finalize(self, id, ended(e, outcome_status::failed, outcome_reason::crashed));
   });
   return {
       [=](submit_atom, uint32_t index, command_spec& cmd) {
@@ -139,7 +147,8 @@ caf::behavior command_supervisor(self_ptr self, node_context_ptr ctx, uint64_t s
         m.commands_accepted.inc();
         m.commands_pending.add(1);
         if (st.shutting_down) {
-          finalize(self, id, ended(outcome_status::failed, outcome_reason::shutdown));
+          finalize(self, id,
+                   ended(st.commands.at(id), outcome_status::failed, outcome_reason::shutdown));
           return;
         }
         auto& dq = st.queues[esl];
@@ -151,7 +160,9 @@ caf::behavior command_supervisor(self_ptr self, node_context_ptr ctx, uint64_t s
             if (st.commands.at(dq[k]).cmd.op == op)
               replaced.push_back(dq[k]);
           for (auto old : replaced)
-            finalize(self, old, ended(outcome_status::superseded, outcome_reason::superseded));
+            finalize(
+                self, old,
+                ended(st.commands.at(old), outcome_status::superseded, outcome_reason::superseded));
         }
         auto& q = st.queues[esl]; // finalize may have erased and re-created nothing: re-fetch
         q.push_back(id);
@@ -165,6 +176,7 @@ caf::behavior command_supervisor(self_ptr self, node_context_ptr ctx, uint64_t s
         auto i = st.commands.find(id);
         if (i == st.commands.end() || i->second.actor.address() != self->current_sender())
           return; // a previous incarnation of a restarted command: ignore
+        o.attempts += i->second.attempts_before;
         finalize(self, id, std::move(o));
       },
       [=](reply_atom, const gateway_reply& r) {
@@ -197,9 +209,17 @@ caf::behavior command_supervisor(self_ptr self, node_context_ptr ctx, uint64_t s
         m.replies_delivered.inc();
         self->send(e->actor, reply_atom_v, r);
       },
-      [=](timer_atom, uint64_t id, uint8_t kind, uint32_t seq, int64_t due_us) {
-        self->state.timers.push({due_us, id, kind, seq});
-        schedule_tick(self, due_us);
+      [=](timer_atom, const timer_request& t) {
+        auto& st = self->state;
+        auto i = st.commands.find(t.command_id);
+        if (i == st.commands.end() || i->second.actor.address() != self->current_sender())
+          return; // a previous incarnation's
+        auto& e = i->second;
+        e.attempts = t.attempts;
+        e.has_gw = t.has_gw;
+        e.gw = t.gw;
+        st.timers.push({t.due_us, t.command_id, t.kind, t.seq});
+        schedule_tick(self, t.due_us);
       },
       [=](caf::tick_atom) {
         auto& st = self->state;
@@ -225,7 +245,8 @@ caf::behavior command_supervisor(self_ptr self, node_context_ptr ctx, uint64_t s
             self->send_exit(e.actor, caf::exit_reason::user_shutdown);
         }
         for (auto id : ids)
-          finalize(self, id, ended(outcome_status::failed, outcome_reason::shutdown));
+          finalize(self, id,
+                   ended(st.commands.at(id), outcome_status::failed, outcome_reason::shutdown));
         return static_cast<uint64_t>(ids.size());
       },
   };

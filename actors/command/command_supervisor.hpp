@@ -29,9 +29,9 @@ namespace shelfwire {
 /// Runs on the CAF scheduler. Messages: (submit_atom, uint32_t index,
 /// command_spec) from a job coordinator, answered later with (outcome_atom,
 /// uint32_t index, command_report); (reply_atom, gateway_reply);
-/// (shutdown_atom) ends everything `failed`/"shutdown"; (timer_atom, uint64_t
-/// command_id, uint8_t kind, uint32_t seq, int64_t due_us) arms a command's
-/// timer, fired back as (timer_atom, uint8_t kind, uint32_t seq).
+/// (shutdown_atom) ends everything `failed`/"shutdown"; (timer_atom,
+/// timer_request) arms a command's timer, fired back as (timer_atom, uint8_t
+/// kind, uint32_t seq), and reports the command's progress.
 struct command_supervisor_state {
   static inline const char* name = "shelfwire.command_supervisor";
 
@@ -42,6 +42,10 @@ struct command_supervisor_state {
     int64_t accepted_us = 0;
     caf::actor actor; ///< invalid while waiting behind another command of the ESL
     int restarts = 0;
+    uint32_t attempts_before = 0; ///< actions published by crashed incarnations
+    uint32_t attempts = 0;        ///< actions published by the current one (last report)
+    bool has_gw = false;
+    gw_mac gw; ///< gateway of the latest attempt
   };
 
   node_context_ptr ctx;

@@ -80,6 +80,19 @@ struct gateway_reply {
   uint32_t code = 0;
 };
 
+/// command actor -> its supervisor: arm a timer, and where the command is.
+/// The supervisor keeps `attempts` and `gw` so that an outcome it has to
+/// write itself (shutdown, crash budget spent) still says what was sent.
+struct timer_request {
+  uint64_t command_id = 0;
+  uint8_t kind = 0; ///< command_step::timer_kind
+  uint32_t seq = 0;
+  int64_t due_us = 0;
+  uint32_t attempts = 0; ///< actions published so far
+  bool has_gw = false;
+  gw_mac gw; ///< gateway of the latest attempt
+};
+
 /// An in-process submission (node::submit): a command plus the callback that
 /// takes its outcome. Never leaves the process.
 struct local_submission {
@@ -155,6 +168,12 @@ typename Inspector::result_type inspect(Inspector& f, gateway_reply& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, timer_request& x) {
+  return f(caf::meta::type_name("shelfwire::timer_request"), x.command_id, x.kind, x.seq, x.due_us,
+           x.attempts, x.has_gw, x.gw);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, mqtt_inbound& x) {
   return f(caf::meta::type_name("shelfwire::mqtt_inbound"), x.topic, x.payload);
 }
@@ -198,6 +217,7 @@ CAF_ADD_TYPE_ID(shelfwire, (shelfwire::dispatch_result))
 CAF_ADD_TYPE_ID(shelfwire, (shelfwire::route_answer))
 CAF_ADD_TYPE_ID(shelfwire, (shelfwire::gateway_reply))
 CAF_ADD_TYPE_ID(shelfwire, (shelfwire::mqtt_inbound))
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::timer_request))
 
 /// job coordinator -> supervisor: (submit_atom, uint32_t index, command_spec)
 CAF_ADD_ATOM(shelfwire, shelfwire, submit_atom, "submit")
@@ -210,7 +230,9 @@ CAF_ADD_ATOM(shelfwire, shelfwire, dispatch_atom, "dispatch")
 CAF_ADD_ATOM(shelfwire, shelfwire, lookup_atom, "lookup")
 /// ingress -> supervisor -> command: (reply_atom, gateway_reply)
 CAF_ADD_ATOM(shelfwire, shelfwire, reply_atom, "gw_reply")
-/// a command's own timers (capped at its deadline): (timer_atom, uint8_t timer_kind, uint32_t seq)
+/// a command's own timers (capped at its deadline): command -> supervisor
+/// (timer_atom, timer_request); supervisor -> command when due
+/// (timer_atom, uint8_t timer_kind, uint32_t seq)
 CAF_ADD_ATOM(shelfwire, shelfwire, timer_atom, "timer")
 /// batching actors flush themselves: (flush_atom)
 CAF_ADD_ATOM(shelfwire, shelfwire, flush_atom, "flush")

@@ -233,3 +233,17 @@ TEST_CASE("several response and status consumers, shards and routers share the w
           + f.counter("mqtt.responses2.received")
         == 1000);
 }
+
+TEST_CASE("outcomes the supervisor writes itself keep the attempts and the gateway", "[node]") {
+  node_fixture f{2, 20, 1, [](node_options& o) {
+    o.commands.fault_crash_one_in = 1; // every command's first run crashes
+    o.commands.max_restarts = 1;
+  }};
+  auto r = f.run(sim::make_job("restart-attempts", f.all_esls(), 20));
+  // Crashed at start (before any action), restarted, then acked at once:
+  // one action in all.
+  for (auto& o : r.outcomes) {
+    CHECK(o.status == outcome_status::acked);
+    CHECK(o.attempts == 1);
+  }
+}
