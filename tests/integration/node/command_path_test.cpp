@@ -214,14 +214,13 @@ TEST_CASE("stopping a node ends in-flight commands failed and still publishes re
     CHECK(o.reason == "shutdown");
 }
 
-TEST_CASE("several response and status consumers, shards and routers share the work",
-          "[node]") {
+TEST_CASE("several response and status consumers, shards and routers share the work", "[node]") {
   node_fixture f{8, 1000, 1, [](node_options& o) {
-    o.gateway.response_consumers = 3;
-    o.routing.consumers = 2;
-    o.commands.supervisors = 3;
-    o.routers.pool_size = 6;
-  }};
+                   o.gateway.response_consumers = 3;
+                   o.routing.consumers = 2;
+                   o.commands.supervisors = 3;
+                   o.routers.pool_size = 6;
+                 }};
   auto r = f.run(sim::make_job("fan-out", f.all_esls(), 1000));
   CHECK(count_status(r, outcome_status::acked) == 1000);
   // The broker spread the shared subscriptions over every consumer.
@@ -229,16 +228,16 @@ TEST_CASE("several response and status consumers, shards and routers share the w
     CHECK(f.counter("mqtt.responses" + std::to_string(i) + ".received") > 0);
   for (int i = 0; i < 2; ++i)
     CHECK(f.counter("mqtt.status" + std::to_string(i) + ".received") > 0);
-  CHECK(f.counter("mqtt.responses0.received") + f.counter("mqtt.responses1.received")
-          + f.counter("mqtt.responses2.received")
-        == 1000);
+  CHECK(f.counter("mqtt.responses0.received") + f.counter("mqtt.responses1.received") +
+            f.counter("mqtt.responses2.received") ==
+        1000);
 }
 
 TEST_CASE("outcomes the supervisor writes itself keep the attempts and the gateway", "[node]") {
   node_fixture f{2, 20, 1, [](node_options& o) {
-    o.commands.fault_crash_one_in = 1; // every command's first run crashes
-    o.commands.max_restarts = 1;
-  }};
+                   o.commands.fault_crash_one_in = 1; // every command's first run crashes
+                   o.commands.max_restarts = 1;
+                 }};
   auto r = f.run(sim::make_job("restart-attempts", f.all_esls(), 20));
   // Crashed at start (before any action), restarted, then acked at once:
   // one action in all.
