@@ -10,21 +10,14 @@
 #include <cstdio>
 #include <iostream>
 
-#include <pthread.h>
-
 #include "actors/node/node.hpp"
 #include "config/node_config.hpp"
+#include "runtime/core/stop_signals.hpp"
 #include "runtime/log/log.hpp"
 
 int main(int argc, char** argv) {
   using namespace shelfwire;
-  // Block the stop signals before any thread exists (CAF, paho and spdlog
-  // start threads), so that only sigwait below ever sees them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  stop_signals stop; // before any thread exists
   std::signal(SIGPIPE, SIG_IGN);
 
   auto loaded = config::load_node_config(argc, argv);
@@ -52,9 +45,8 @@ int main(int argc, char** argv) {
   }
   if (!n.wait_ready(std::chrono::milliseconds{opts.mqtt.connect_timeout_ms * 2}))
     lg->warn("MQTT not ready yet ({}); retrying in the background", opts.mqtt.url);
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
-  lg->info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  auto sig = stop.wait();
+  lg->info("received {}, stopping", stop_signals::name(sig));
   n.stop();
   return 0;
 }

@@ -9,11 +9,10 @@
 #include <csignal>
 #include <iostream>
 
-#include <pthread.h>
-
 #include "config/loader.hpp"
 #include "config/schema.hpp"
 #include "config/validators.hpp"
+#include "runtime/core/stop_signals.hpp"
 #include "runtime/log/log.hpp"
 #include "sim/emulator/gateway_emulator.hpp"
 
@@ -120,11 +119,7 @@ const shelfwire::config::schema<emu_cli>& emu_schema() {
 
 int main(int argc, char** argv) {
   using namespace shelfwire;
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  stop_signals stop; // before any thread exists
 
   std::vector<std::string> args(argv + 1, argv + argc);
   auto loaded = config::load(emu_schema(), args);
@@ -178,12 +173,9 @@ int main(int argc, char** argv) {
   std::cout << "ready" << std::endl;
 
   // Wait for a stop signal, logging counters now and then.
-  timespec ts{o.stats_interval_ms > 0 ? o.stats_interval_ms / 1000 : 3600,
-              o.stats_interval_ms > 0 ? (o.stats_interval_ms % 1000) * 1'000'000 : 0};
-  for (;;) {
-    int sig = sigtimedwait(&stop_signals, nullptr, &ts);
-    if (sig == SIGTERM || sig == SIGINT)
-      break;
+  auto interval =
+      std::chrono::milliseconds{o.stats_interval_ms > 0 ? o.stats_interval_ms : 3'600'000};
+  while (!stop.wait_for(interval)) {
     if (o.stats_interval_ms > 0)
       lg->info("actions={} replies={} acks={} nacks={} dropped={} duplicates={}",
                reg.counter_value("emu.actions"), reg.counter_value("emu.replies"),

@@ -1,25 +1,8 @@
 #pragma once
 
-#include <chrono>
-#include <thread>
+// Waiting on a condition with a deadline: see sim/harness/wait.hpp.
+#include "sim/harness/wait.hpp"
 
 namespace shelfwire::testing {
-
-/// Polls `pred` until it holds or `timeout` passes; returns its last value.
-/// This is how tests synchronise with other processes: on a condition with a
-/// deadline, never on a fixed sleep.
-template <class Pred>
-bool wait_until(Pred&& pred, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto pause = std::chrono::microseconds{100};
-  for (;;) {
-    if (pred())
-      return true;
-    if (std::chrono::steady_clock::now() >= deadline)
-      return pred();
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::microseconds{10000});
-  }
-}
-
+using sim::wait_until;
 } // namespace shelfwire::testing

@@ -77,7 +77,7 @@ TEST_CASE("a busy NACK is retried through the runner-up gateway", "[node]") {
 
 TEST_CASE("a silent gateway is retried through the runner-up; all silent ends timed_out",
           "[node]") {
-  node_fixture f{3, 30, 1};
+  node_fixture f{3, 30, 1, [](node_options& o) { o.commands.retry.attempt_timeout_ms = 1'000; }};
   auto esls = f.esls_of_gateway(0);
   sim::gateway_behavior silent;
   silent.silent = true;
@@ -145,7 +145,7 @@ TEST_CASE("commands for one ESL run one at a time, in order; waiting ones are su
           "[node]") {
   node_fixture f{2, 4, 1};
   sim::gateway_behavior slow;
-  slow.reply_delay_ms = 100;
+  slow.reply_delay_ms = 300; // all 20 are queued long before the first is answered
   f.emu->set_behavior_all(slow);
   auto esl = f.all_esls()[0];
   wire::job_submission job;

@@ -29,7 +29,9 @@ inline node_options test_node_options(const mosquitto_server& broker, const redi
   o.redis.reconnect_max_ms = 200;
   o.routers.pool_size = 2;
   o.commands.supervisors = 2;
-  o.commands.retry.attempt_timeout_ms = 300;
+  // Generous: a slow (sanitizer) build must not turn a late answer into a
+  // retry. Tests about silent gateways shorten it themselves.
+  o.commands.retry.attempt_timeout_ms = 5'000;
   o.commands.retry.timeout_ms = 20'000;
   o.commands.retry.unavailable_backoff_ms = 50;
   o.metrics_interval_ms = 0;
