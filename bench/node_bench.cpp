@@ -15,6 +15,12 @@
 //     gateway -> MQTT response -> command actor -> outcome), closed loop;
 //  5. prints throughput, latency p50/p90/p99 and the ratios to the ceiling,
 //     plus CPU seconds of broker, node and emulator.
+//
+// With --bench.cluster-nodes=N (N > 1) the in-process node is joined by N-1
+// shelfwire-node processes: commands spread over the members by ESL
+// ownership, replies land on any member, and the run also prints the
+// latency of one CAF hop under load (`cluster.hop_us`: a reply forwarded by
+// another member's ingress -> this node's supervisor).
 
 #include <unistd.h>
 
@@ -35,6 +41,7 @@
 #include "runtime/log/log.hpp"
 #include "runtime/metrics/histogram.hpp"
 #include "sim/emulator/gateway_emulator.hpp"
+#include "sim/harness/ceiling.hpp"
 #include "sim/harness/process.hpp"
 #include "sim/harness/servers.hpp"
 #include "sim/harness/wait.hpp"
@@ -54,6 +61,7 @@ struct bench_options {
   int64_t routers = 4;
   int64_t supervisors = 2;
   int64_t scheduler_threads = 2;
+  int64_t cluster_nodes = 1;
   std::string rawmq; ///< empty: next to this binary
   std::string scheduler_policy = "sharing";
   std::string log_level = "warn";
@@ -77,6 +85,9 @@ const config::schema<bench_options>& bench_schema() {
     s.integer(
         "bench.ceiling-requests", [](auto& o) -> auto& { return o.ceiling_requests; }, 0,
         10'000'000, "Requests of the raw ceiling run per level; 0 skips the ceiling.");
+    s.integer(
+        "bench.cluster-nodes", [](auto& o) -> auto& { return o.cluster_nodes; }, 1, 16,
+        "Members of the cluster under test: the in-process node plus N-1 node processes.");
     s.string(
         "bench.rawmq", [](auto& o) -> auto& { return o.rawmq; },
         "Path of the raw MQTT client; empty = next to this binary.");
@@ -104,69 +115,6 @@ const config::schema<bench_options>& bench_schema() {
     return s;
   }();
   return s;
-}
-
-/// CPU seconds (user + system) a process has used so far.
-double cpu_seconds(int pid) {
-  std::ifstream in{"/proc/" + (pid > 0 ? std::to_string(pid) : std::string{"self"}) + "/stat"};
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto rp = s.rfind(')');
-  if (rp == std::string::npos)
-    return 0;
-  std::istringstream fields{s.substr(rp + 2)};
-  std::string f;
-  double ut = 0, st = 0;
-  for (int i = 3; i <= 15 && fields >> f; ++i) {
-    if (i == 14)
-      ut = std::stod(f);
-    if (i == 15)
-      st = std::stod(f);
-  }
-  return (ut + st) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-struct ceiling {
-  bool ok = false;
-  double rps = 0;
-  double p50_us = 0, p90_us = 0, p99_us = 0;
-};
-
-/// Runs rawmq's request/reply against the broker: `rawmq gw 1` answers,
-/// `rawmq rr N W 1 100` asks.
-ceiling measure_ceiling(const std::string& rawmq, uint16_t port, int64_t n, int64_t in_flight,
-                        const std::string& dir) {
-  ceiling c;
-  setenv("MQTT_PORT", std::to_string(port).c_str(), 1);
-  auto gw = sim::child_process::start({rawmq, "gw", "1"},
-                                      dir + "/rawmq-gw-" + std::to_string(in_flight) + ".log");
-  if (!sim::wait_until(
-          [&] { return gw.log_tail().find("gw ready") != std::string::npos || !gw.running(); },
-          10s)) {
-    std::cerr << "rawmq gw did not get ready\n";
-    return c;
-  }
-  auto log = dir + "/rawmq-rr-" + std::to_string(in_flight) + ".log";
-  auto rr = sim::child_process::start(
-      {rawmq, "rr", std::to_string(n), std::to_string(in_flight), "1", "100"}, log);
-  auto st = rr.wait_exit(std::chrono::minutes{5});
-  gw.stop(2s);
-  if (!st || *st != 0) {
-    std::cerr << "rawmq rr failed: " << rr.log_tail() << "\n";
-    return c;
-  }
-  // "rawrr: N=... ngw=100: 10795 req/s, RTT us mean=4590 p50=4519 p90=... p99=... max=..."
-  auto out = rr.log_tail();
-  auto pos = out.find("rawrr:");
-  auto colon = pos == std::string::npos ? pos : out.find(": ", pos + 6);
-  double mean = 0;
-  if (colon == std::string::npos ||
-      std::sscanf(out.c_str() + colon + 2, "%lf req/s, RTT us mean=%lf p50=%lf p90=%lf p99=%lf",
-                  &c.rps, &mean, &c.p50_us, &c.p90_us, &c.p99_us) != 5) {
-    std::cerr << "cannot read rawmq output: " << out << "\n";
-    return c;
-  }
-  c.ok = true;
-  return c;
 }
 
 struct run_result {
@@ -269,7 +217,7 @@ int main(int argc, char** argv) {
               static_cast<long long>(o.commands));
 
   // 1. The bare broker's ceiling, before anything else uses the broker.
-  std::map<int64_t, ceiling> ceilings;
+  std::map<int64_t, sim::ceiling> ceilings;
   bool have_rawmq = access(rawmq.c_str(), X_OK) == 0;
   if (!have_rawmq)
     std::printf("  (no raw MQTT client at %s: ceiling not measured)\n", rawmq.c_str());
@@ -277,7 +225,7 @@ int main(int argc, char** argv) {
   if (have_rawmq && o.ceiling_requests > 0)
     for (auto c : levels) {
       auto n = c == 1 ? std::min<int64_t>(o.ceiling_requests, 10'000) : o.ceiling_requests;
-      ceilings[c] = measure_ceiling(rawmq, broker.port(), n, c, dir.path());
+      ceilings[c] = sim::measure_ceiling(rawmq, broker.port(), n, c, dir.path());
     }
 
   // 2. The emulator (own process) and the node (this process).
@@ -291,6 +239,8 @@ int main(int argc, char** argv) {
   no.scheduler_policy = o.scheduler_policy;
   no.metrics_interval_ms = 0;
   no.log = lo;
+  if (o.cluster_nodes > 1)
+    no.cluster.port = sim::free_port();
   node n{no};
   if (auto err = n.start(); !err.empty()) {
     std::cerr << "node: " << err << "\n";
@@ -299,6 +249,30 @@ int main(int argc, char** argv) {
   if (!n.wait_ready(10s)) {
     std::cerr << "node not ready\n";
     return 1;
+  }
+  // The other members: same pools, no status consumers (this node's counter
+  // tells when the table is complete), no intake.
+  std::vector<sim::child_process> members;
+  for (int64_t k = 2; k <= o.cluster_nodes; ++k) {
+    auto name = "bench-node-" + std::to_string(k);
+    members.push_back(sim::child_process::start(
+        {sim::build_binary("shelfwire-node"), "--node.name=" + name, "--mqtt.url=" + broker.url(),
+         "--redis.port=" + std::to_string(redis.port()),
+         "--cluster.seeds=127.0.0.1:" + std::to_string(no.cluster.port), "--routing.consume=false",
+         "--intake.enabled=false", "--routers.pool-size=" + std::to_string(o.routers),
+         "--commands.supervisors=" + std::to_string(o.supervisors),
+         "--scheduler.threads=" + std::to_string(o.scheduler_threads),
+         "--scheduler.policy=" + o.scheduler_policy, "--metrics.interval-ms=0", "--log.level=warn"},
+        dir.file(name + ".log")));
+  }
+  if (o.cluster_nodes > 1) {
+    auto& members_gauge = n.metrics().get_gauge("cluster.members");
+    if (!sim::wait_until([&] { return members_gauge.value() == o.cluster_nodes; }, 30s)) {
+      std::cerr << "cluster did not form: " << members_gauge.value() << " of " << o.cluster_nodes
+                << " members\n";
+      return 1;
+    }
+    // Their response consumers come up while the routing table fills (below).
   }
   // The emulator starts once the node listens: it advertises once at start.
   auto emu_bin = sim::build_binary("shelfwire-gw-emu");
@@ -330,12 +304,13 @@ int main(int argc, char** argv) {
   for (auto c : levels) {
     if (o.warmup > 0)
       drive(n, esls, o.warmup, c);
-    auto cpu_broker0 = cpu_seconds(0), cpu_self0 = cpu_seconds(-1),
-         cpu_emu0 = cpu_seconds(emu.pid());
+    auto hop0 = n.metrics().get_histogram("cluster.hop_us").snapshot();
+    auto cpu_broker0 = sim::cpu_seconds(0), cpu_self0 = sim::cpu_seconds(-1),
+         cpu_emu0 = sim::cpu_seconds(emu.pid());
     (void)cpu_broker0;
     auto r = drive(n, esls, o.commands, c);
-    auto cpu_self = cpu_seconds(-1) - cpu_self0;
-    auto cpu_emu = cpu_seconds(emu.pid()) - cpu_emu0;
+    auto cpu_self = sim::cpu_seconds(-1) - cpu_self0;
+    auto cpu_emu = sim::cpu_seconds(emu.pid()) - cpu_emu0;
     auto& ce = ceilings[c];
     auto ms = [](uint64_t us) { return static_cast<double>(us) / 1000.0; };
     std::printf(
@@ -348,6 +323,13 @@ int main(int argc, char** argv) {
                 r.seconds, cpu_self, cpu_emu, static_cast<unsigned long long>(r.retried));
     if (r.not_acked > 0)
       rc = 1;
+    if (o.cluster_nodes > 1) {
+      auto h = n.metrics().get_histogram("cluster.hop_us").snapshot().since(hop0);
+      std::printf("%-9s one CAF hop (reply forwarded by another member -> supervisor here), "
+                  "%llu hops: p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.2f ms\n",
+                  "", static_cast<unsigned long long>(h.count), ms(h.percentile(0.5)),
+                  ms(h.percentile(0.9)), ms(h.percentile(0.99)), ms(h.max));
+    }
     if (getenv("SHELFWIRE_BENCH_DEBUG")) {
       auto& m = n.metrics();
       for (auto k : {"commands.accepted", "router.dispatched", "mqtt.egress.published",
@@ -369,6 +351,8 @@ int main(int argc, char** argv) {
   std::printf("\nthru %% = shelfwire commands/s over the bare broker's request/reply ceiling at "
               "the same in-flight level (QoS 1, measured first, same broker).\n");
   n.stop();
+  for (auto& m : members)
+    m.stop(5s);
   emu.stop(5s);
   return rc;
 }

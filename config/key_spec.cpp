@@ -11,20 +11,14 @@
 
 #include <charconv>
 
+#include "runtime/core/text.hpp"
+
 namespace shelfwire::config {
 
 namespace {
 
 std::string range_text(int64_t min, int64_t max) {
   return "[" + std::to_string(min) + ", " + std::to_string(max) + "]";
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
 }
 
 /// Decimal integer with an optional sign, nothing else.
@@ -44,7 +38,7 @@ std::optional<std::vector<int64_t>> parse_int_items(const std::vector<std::strin
                                                     int64_t min, int64_t max) {
   std::vector<int64_t> out;
   for (auto item : items) {
-    auto v = parse_int(trim(item));
+    auto v = parse_int(trim_blanks(item));
     if (!v || *v < min || *v > max)
       return std::nullopt;
     out.push_back(*v);
@@ -55,7 +49,7 @@ std::optional<std::vector<int64_t>> parse_int_items(const std::vector<std::strin
 /// "1, 2,3" -> {"1", " 2", "3"}; "" -> {}.
 std::vector<std::string_view> split_commas(std::string_view s) {
   std::vector<std::string_view> out;
-  if (trim(s).empty())
+  if (trim_blanks(s).empty())
     return out;
   for (;;) {
     auto comma = s.find(',');
@@ -177,7 +171,8 @@ expected<value, config_error> convert(const key_spec& spec, const ini_value& wri
 
 expected<value, config_error> convert_text(const key_spec& spec, std::string_view text,
                                            std::string_view where) {
-  if (spec.type == value_type::integer_list && !trim(text).empty() && trim(text).front() == '[') {
+  if (spec.type == value_type::integer_list && !trim_blanks(text).empty() &&
+      trim_blanks(text).front() == '[') {
     auto parsed = parse_ini_value(text);
     if (!parsed || !parsed->is_list)
       return unexpected{expected_error(spec, text, where)};

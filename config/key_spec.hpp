@@ -36,6 +36,8 @@ struct key_spec {
   std::string legal;
   /// string: empty accepts any text.
   string_validator is_valid;
+  /// A password or token: --dump-config shows whether it is set, not its value.
+  bool secret = false;
 
   /// "routers" for "routers.pool-size".
   std::string_view section() const;

@@ -225,6 +225,11 @@ schema<node_options> build_node_schema() {
       "Wait before asking the routers again when routing is unavailable (Redis or broker "
       "down).");
   s.integer(
+      "commands.max-running", [](auto& o) -> auto& { return o.commands.max_running; }, 0,
+      10'000'000,
+      "Command actors running at once on the node; more wait in their shard in order, their "
+      "timers not yet running (a burst queues instead of timing out). 0 = no limit.");
+  s.integer(
       "commands.max-restarts", [](auto& o) -> auto& { return o.commands.max_restarts; }, 0, 10,
       "Restarts of a crashed command actor before its outcome is failed.");
   s.integer(
@@ -246,6 +251,10 @@ schema<node_options> build_node_schema() {
       "intake.share-group", [](auto& o) -> auto& { return o.intake.share_group; },
       "Shared-subscription group for submissions.", group_legal, v::share_group);
   s.integer(
+      "intake.consumers", [](auto& o) -> auto& { return o.intake.consumers; }, 1, 64,
+      "MQTT connections taking submissions in that group on this node (they feed one intake "
+      "actor).");
+  s.integer(
       "intake.max-commands-per-job", [](auto& o) -> auto& { return o.intake.max_commands_per_job; },
       1, 1'000'000, "A job with more commands is rejected.");
   s.integer(
@@ -255,11 +264,72 @@ schema<node_options> build_node_schema() {
   s.integer(
       "intake.max-payload-bytes", [](auto& o) -> auto& { return o.intake.max_payload_bytes; }, 1024,
       268'435'455, "Submissions larger than this are rejected (the MQTT maximum is 268435455).");
+  s.integer(
+      "intake.dispatch-window", [](auto& o) -> auto& { return o.intake.dispatch_window; }, 1,
+      1'000'000,
+      "Commands of one job handed to supervisors and not yet ended, at most; later ones go out "
+      "as earlier ones end, each to its ESL's owner of the moment (a node that joins mid-job "
+      "takes its share).");
 
+  s.add_section("cluster",
+                "Cluster membership (CAF network layer) and reply delivery across nodes.");
+  s.string(
+      "cluster.bind", [](auto& o) -> auto& { return o.cluster.bind; },
+      "Address the node's CAF endpoint listens on (0.0.0.0 for every interface).",
+      "a host name or IP address", v::host);
+  s.integer(
+      "cluster.port", [](auto& o) -> auto& { return o.cluster.port; }, 0, 65535,
+      "Port of the node's CAF endpoint; 0 picks a free port (logged and shown in metrics): "
+      "set it on every node that others name as a seed.");
+  s.string(
+      "cluster.advertise-host", [](auto& o) -> auto& { return o.cluster.advertise_host; },
+      "Host the other members use to reach this node; empty: cluster.bind (127.0.0.1 when "
+      "binding every interface).",
+      "a host name or IP address, or empty", v::optional(v::host));
+  s.string(
+      "cluster.seeds", [](auto& o) -> auto& { return o.cluster.seeds; },
+      "Members to join at start, \"host:port,host:port\"; empty: a cluster of one until "
+      "another node joins this one.",
+      "comma-separated host:port items, port in [1, 65535]", v::endpoint_list);
+  s.integer(
+      "cluster.gossip-interval-ms", [](auto& o) -> auto& { return o.cluster.gossip_interval_ms; },
+      50, minute,
+      "How often unreachable seeds are tried again and the member list is gossiped to every "
+      "member.");
+  s.integer(
+      "cluster.heartbeat-interval-ms",
+      [](auto& o) -> auto& { return o.cluster.heartbeat_interval_ms; }, 10, minute,
+      "Heartbeats between members (CAF middleman.heartbeat-interval).");
+  s.integer(
+      "cluster.failure-timeout-ms", [](auto& o) -> auto& { return o.cluster.failure_timeout_ms; },
+      50, 10 * minute,
+      "A member silent this long is down: the bound on detecting a frozen node (a killed one "
+      "is detected at once). Must exceed cluster.heartbeat-interval-ms.");
+  s.integer(
+      "cluster.handoff-timeout-ms", [](auto& o) -> auto& { return o.cluster.handoff_timeout_ms; },
+      0, hour,
+      "After a membership change, how long the new owner of an ESL waits at most for the "
+      "previous owner to finish that ESL's commands (one command in flight per ESL).");
+  s.enumeration(
+      "cluster.reply-routing", [](auto& o) -> auto& { return o.cluster.reply_routing; },
+      {"addressed", "naive"},
+      "addressed: a gateway reply reaches its command's actor on whichever node holds it; "
+      "naive: replies for commands held by another node are dropped (the misrouting baseline, "
+      "for comparison only).");
+
+  s.add_section("inspect", "shelfwire-inspect: views and control actions over the CAF endpoint.");
+  s.string(
+      "inspect.token", [](auto& o) -> auto& { return o.inspect.token; },
+      "Shared secret that control actions (shelfwire-inspect scale) must present; empty: "
+      "control actions are refused. Views are open to whoever reaches cluster.port.");
+  s.mark_secret("mqtt.password");
+  s.mark_secret("redis.password");
+  s.mark_secret("inspect.token");
   s.require_at_least("mqtt.reconnect-max-ms", "mqtt.reconnect-min-ms");
   s.require_at_least("redis.reconnect-max-ms", "redis.reconnect-min-ms");
   s.require_at_least("routing.forget-after-ms", "routing.stale-after-ms");
   s.require_at_least("commands.timeout-ms", "commands.attempt-timeout-ms");
+  s.require_at_least("cluster.failure-timeout-ms", "cluster.heartbeat-interval-ms");
   return s;
 }
 

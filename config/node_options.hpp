@@ -3,8 +3,10 @@
 #include <cstdint>
 #include <string>
 
+#include "actors/cluster/cluster_options.hpp"
 #include "actors/command/command_options.hpp"
 #include "actors/gateway/gateway_options.hpp"
+#include "actors/inspect/inspect_options.hpp"
 #include "actors/intake/intake_options.hpp"
 #include "actors/router/router_options.hpp"
 #include "actors/routing/routing_manager_options.hpp"
@@ -50,6 +52,8 @@ struct node_options {
   router_options routers;
   command_options commands;
   intake_options intake;
+  cluster_options cluster;
+  inspect_options inspect;
 };
 
 } // namespace shelfwire

@@ -91,7 +91,10 @@ std::string render_ini(const schema_base& schema, const settings& values, const 
       wrap(out, "#   ", "legal: " + legal_with_rules(schema, spec));
       wrap(out, "#   ", "default: " + default_of(spec, defaults));
       auto s = values.find(spec.key);
-      out << spec.name() << " = " << (s ? display_value(spec, s->v) : std::string{}) << '\n';
+      auto shown = s ? display_value(spec, s->v) : std::string{};
+      if (spec.secret && shown != "\"\"")
+        shown = "\"<set, hidden>\""; // never print a password or token
+      out << spec.name() << " = " << shown << '\n';
     }
   }
   return out.str();

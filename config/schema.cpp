@@ -78,6 +78,15 @@ void schema_base::add_rule(cross_rule rule) {
   rules_.push_back(std::move(rule));
 }
 
+void schema_base::mark_secret(std::string_view key) {
+  for (auto& k : keys_)
+    if (k.key == key) {
+      k.secret = true;
+      return;
+    }
+  add_problem("mark_secret: no key '" + std::string{key} + "'");
+}
+
 void schema_base::require_at_least(std::string key, std::string other) {
   for (const auto& k : {key, other}) {
     auto spec = find(k);

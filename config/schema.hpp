@@ -59,6 +59,8 @@ public:
   void add_rule(cross_rule rule);
   /// Rule: `key` >= `other` (both integer keys).
   void require_at_least(std::string key, std::string other);
+  /// Marks a string key as a secret (hidden in --dump-config).
+  void mark_secret(std::string_view key);
 
   /// Mistakes made while building the schema: malformed or duplicate keys,
   /// undeclared sections, empty ranges, ranges the bound field cannot hold.

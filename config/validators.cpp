@@ -2,32 +2,15 @@
 
 #include <algorithm>
 
+#include "runtime/cluster/ownership.hpp"
+#include "runtime/core/text.hpp"
+
 namespace shelfwire::config::validators {
 
 namespace {
 
 bool is_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
-bool port(std::string_view s) {
-  if (s.empty() || s.size() > 5)
-    return false;
-  int v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9')
-      return false;
-    v = v * 10 + (c - '0');
-  }
-  return v >= 1 && v <= 65535;
 }
 
 } // namespace
@@ -39,6 +22,14 @@ string_validator name(std::string punct, size_t min_len, size_t max_len) {
     return std::all_of(s.begin(), s.end(),
                        [&](char c) { return is_alnum(c) || punct.find(c) != std::string::npos; });
   };
+}
+
+string_validator optional(string_validator inner) {
+  return [inner = std::move(inner)](std::string_view s) { return s.empty() || inner(s); };
+}
+
+bool endpoint_list(std::string_view s) {
+  return cluster::parse_endpoints(s).has_value();
 }
 
 bool host(std::string_view s) {
@@ -66,7 +57,7 @@ bool tcp_url(std::string_view s) {
   auto colon = s.rfind(':');
   if (colon == std::string_view::npos)
     return false;
-  return host(s.substr(0, colon)) && port(s.substr(colon + 1));
+  return host(s.substr(0, colon)) && parse_port(s.substr(colon + 1)).has_value();
 }
 
 string_validator topic(bool allow_empty) {
@@ -91,14 +82,14 @@ string_validator module_levels(std::vector<std::string> levels) {
   return [levels = std::move(levels), module_ok](std::string_view s) {
     while (!s.empty()) {
       auto comma = s.find(',');
-      auto item = trim(s.substr(0, comma));
+      auto item = trim_blanks(s.substr(0, comma));
       s = comma == std::string_view::npos ? std::string_view{} : s.substr(comma + 1);
       if (item.empty())
         continue;
       auto eq = item.find('=');
-      if (eq == std::string_view::npos || !module_ok(trim(item.substr(0, eq))))
+      if (eq == std::string_view::npos || !module_ok(trim_blanks(item.substr(0, eq))))
         return false;
-      auto level = trim(item.substr(eq + 1));
+      auto level = trim_blanks(item.substr(eq + 1));
       if (std::find(levels.begin(), levels.end(), level) == levels.end())
         return false;
     }

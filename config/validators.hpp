@@ -21,6 +21,13 @@ bool tcp_url(std::string_view s);
 /// IPv6 address).
 bool host(std::string_view s);
 
+/// Empty, or what `inner` accepts.
+string_validator optional(string_validator inner);
+
+/// Comma-separated "host:port" items (spaces around items allowed, empty
+/// list allowed), port in [1, 65535], IPv6 hosts in brackets.
+bool endpoint_list(std::string_view s);
+
 /// An MQTT topic (or prefix) to publish under: no '+' or '#', no NUL, no
 /// trailing '/'. Empty is accepted when `allow_empty`.
 string_validator topic(bool allow_empty);

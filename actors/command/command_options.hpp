@@ -10,6 +10,10 @@ struct command_options {
   /// Supervisor shards per node; an ESL always maps to the same shard, which
   /// keeps one command in flight per ESL, in submission order.
   int supervisors = 2;
+  /// Command actors running at once on the node (spread over the shards);
+  /// more wait in their shard, in order, without their timers running: a
+  /// burst (a whole store repriced) queues instead of timing out. 0 = no limit.
+  int max_running = 1'000;
   /// Restarts of a crashed command actor before its outcome is `failed`.
   int max_restarts = 1;
   /// Granularity of command timers: each supervisor ticks at most this

@@ -23,6 +23,13 @@ void malformed(self_ptr self, const mqtt_inbound& m, const std::string& why) {
             : std::string{});
 }
 
+/// `rep` leaves for another member: counted, and stamped for the hop latency.
+void mark_crossing(node_metrics& mx, gateway_reply& rep) {
+  mx.replies_crossed.inc();
+  rep.forwarded_us = steady_now_us();
+  rep.hops = 1;
+}
+
 } // namespace
 
 caf::behavior response_ingress(self_ptr self, node_context_ptr ctx) {
@@ -47,28 +54,51 @@ caf::behavior response_ingress(self_ptr self, node_context_ptr ctx) {
         rep.gw = *gw;
         rep.ack = r->ack;
         rep.code = r->code.value_or(0u);
+        auto& ctx = *st.ctx;
+        auto view = ctx.cluster.get();
         if (!r->id) {
+          // Legacy gateway: no token, the ESL's owner holds its command.
           mx.replies_legacy.inc();
-          self->send(st.ctx->shard_of(r->esl), reply_atom_v, rep);
+          auto owner = ctx.naive_replies ? nullptr : view->owner(r->esl);
+          if (owner == nullptr || owner->incarnation == ctx.id.incarnation) {
+            self->send(ctx.shard_of(r->esl), reply_atom_v, rep);
+            return;
+          }
+          mark_crossing(mx, rep);
+          self->send(owner->shard_of(r->esl), reply_atom_v, rep);
           return;
         }
-        auto tok = wire::verify_token(*r->id, st.ctx->id.token_secret);
-        if (!tok) {
-          auto peek = wire::peek_token(*r->id);
-          if (peek && peek->incarnation != st.ctx->id.incarnation)
-            mx.replies_foreign.inc(); // minted by another node or a previous run
-          else
-            mx.replies_bad_token.inc();
+        auto peek = wire::peek_token(*r->id);
+        if (!peek) {
+          mx.replies_bad_token.inc();
           return;
         }
-        auto shard = node_context::shard_index_of(tok->command_id);
-        if (shard >= st.ctx->shards.size()) {
+        const cluster_member* holder = nullptr;
+        uint64_t secret = ctx.id.token_secret;
+        if (peek->incarnation != ctx.id.incarnation) {
+          if (ctx.naive_replies) {
+            mx.replies_dropped_naive.inc(); // the misrouting baseline
+            return;
+          }
+          holder = view->by_incarnation(peek->incarnation);
+          if (holder == nullptr) {
+            mx.replies_foreign.inc(); // a node that is gone, or a previous run of one
+            return;
+          }
+          secret = holder->token_secret;
+        }
+        auto tok = wire::verify_token(*r->id, secret);
+        auto shard = tok ? node_context::shard_index_of(tok->command_id) : ~size_t{0};
+        auto& shards = holder ? holder->shards : ctx.shards;
+        if (!tok || shard >= shards.size()) {
           mx.replies_bad_token.inc();
           return;
         }
         rep.command_id = tok->command_id;
         rep.attempt = tok->attempt;
-        self->send(st.ctx->shards[shard], reply_atom_v, rep);
+        if (holder)
+          mark_crossing(mx, rep);
+        self->send(shards[shard], reply_atom_v, rep);
       },
   };
 }

@@ -14,8 +14,12 @@ namespace shelfwire {
 /// copies each message into an mqtt_inbound and sends it here. The ingress
 /// decodes it (malformed payloads are counted and logged, never fatal),
 /// reads the token and hands a gateway_reply to the supervisor shard that
-/// owns the command: by the token's command id, or by ESL for legacy
-/// gateways that echo no token.
+/// holds the command — on this node or, by CAF messaging, on the member whose
+/// incarnation minted the token (`replies.crossed`). Legacy gateways echo no
+/// token: their replies go to the ESL's owner. A token of a node that is not
+/// a member (any more) is stale: counted (`replies.foreign`), never
+/// delivered. In naive mode (`cluster.reply-routing = naive`) replies for
+/// other nodes' commands are dropped (`replies.dropped_naive`).
 ///
 /// Runs on the CAF scheduler, one per response consumer connection.
 struct response_ingress_state {

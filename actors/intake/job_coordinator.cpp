@@ -49,32 +49,56 @@ void finish(self_ptr self) {
 
 } // namespace
 
+namespace {
+
+void fill_window(self_ptr self) {
+  auto& st = self->state;
+  auto window = static_cast<size_t>(st.ctx->opts.intake.dispatch_window);
+  auto n = st.job.commands.size();
+  while (st.next < n && st.dispatch->outstanding() < window) {
+    auto i = st.next++;
+    auto& c = st.job.commands[i];
+    st.dispatch->send(self, static_cast<uint32_t>(i), command_spec{c.esl, c.op, c.args});
+  }
+}
+
+} // namespace
+
 caf::behavior job_coordinator(self_ptr self, node_context_ptr ctx, caf::actor intake,
                               wire::job_submission job) {
   auto& st = self->state;
   st.ctx = std::move(ctx);
   st.intake = std::move(intake);
   st.job = std::move(job);
+  st.dispatch = std::make_unique<command_dispatcher>(st.ctx);
   st.topic = st.ctx->opts.intake.topic_prefix + "/" + st.job.job + "/result";
   auto n = st.job.commands.size();
   st.results.resize(n);
   st.have.assign(n, false);
   st.remaining = n;
   for (size_t i = 0; i < n; ++i) {
-    auto& c = st.job.commands[i];
-    st.results[i].esl = c.esl;
-    st.results[i].op = c.op;
-    self->send(st.ctx->shard_of(c.esl), submit_atom_v, static_cast<uint32_t>(i),
-               command_spec{c.esl, c.op, c.args});
+    st.results[i].esl = st.job.commands[i].esl;
+    st.results[i].op = st.job.commands[i].op;
   }
   if (n == 0)
     finish(self);
+  else
+    fill_window(self);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& st = self->state;
+    auto n = st.dispatch->redispatch(self, dm);
+    if (n > 0)
+      log::get("intake")->warn("job '{}': {} commands were held by a node that is gone ({}): "
+                               "sent them to their new owners",
+                               st.job.job, n, self->system().render(dm.reason));
+  });
   return {
       [=](outcome_atom, uint32_t index, command_report& rep) {
         auto& st = self->state;
-        if (index >= st.have.size() || st.have[index] || st.publishing) {
-          log::get("intake")->error("job '{}': unexpected second outcome for command {}",
-                                    st.job.job, index);
+        if (index >= st.have.size() || st.have[index] || st.publishing ||
+            !st.dispatch->take(self, index, self->current_sender())) {
+          log::get("intake")->debug("job '{}': stale outcome for command {} ignored", st.job.job,
+                                    index);
           return;
         }
         st.have[index] = true;
@@ -87,8 +111,12 @@ caf::behavior job_coordinator(self_ptr self, node_context_ptr ctx, caf::actor in
         r.attempts = o.attempts;
         r.latency_us = static_cast<uint64_t>(std::max<int64_t>(rep.latency_us, 0));
         r.reason = std::move(o.reason);
+        if (o.backbone_us >= 0)
+          r.backbone_us = static_cast<uint64_t>(o.backbone_us);
         if (--st.remaining == 0)
           finish(self);
+        else
+          fill_window(self);
       },
       [=](retry_atom) { try_publish(self); },
   };

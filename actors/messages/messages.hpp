@@ -8,10 +8,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 #include <caf/error.hpp>
@@ -78,6 +80,8 @@ struct gateway_reply {
   gw_mac gw;
   bool ack = false;
   uint32_t code = 0;
+  int64_t forwarded_us = 0; ///< steady clock when sent to another node (0: local)
+  uint8_t hops = 0;         ///< forwards between nodes so far (legacy replies)
 };
 
 /// command actor -> its supervisor: arm a timer, and where the command is.
@@ -100,10 +104,162 @@ struct local_submission {
   std::function<void(const command_report&)> done;
 };
 
+/// What a cluster member tells the others about itself (join, gossip).
+struct member_info {
+  std::string name;
+  uint64_t incarnation = 0;
+  uint64_t token_secret = 0;
+  std::string host;
+  uint16_t port = 0;
+  int64_t up_since_ms = 0;
+  bool leaving = false;
+  caf::actor manager;
+  std::vector<caf::actor> shards;
+};
+
+/// The members a cluster manager knows, itself included.
+struct member_list {
+  std::vector<member_info> members;
+};
+
 /// A message from the broker, copied out of paho's buffers in the callback.
 struct mqtt_inbound {
   std::string topic;
   std::string payload;
+};
+
+// -- inspection (shelfwire-inspect <-> a node's inspector) -----------------------
+//
+// Everything a view shows, as plain data: the node fills it, the client
+// renders it (table or JSON). Durations carry their unit in the name.
+
+/// A named number (a counter, a gauge, a count of actors).
+struct named_value {
+  std::string name;
+  int64_t value = 0;
+};
+
+/// One cluster member as the asked node sees it.
+struct member_row {
+  std::string name;
+  uint64_t incarnation = 0;
+  std::string host;
+  uint16_t port = 0;
+  std::string state;          ///< "self", "up" or "leaving"
+  int64_t up_since_ms = 0;    ///< wall clock, ms since the epoch
+  int64_t last_heard_ms = -1; ///< ms since its last gossip or join; -1: self / never
+};
+
+/// One router of the pool.
+struct router_row {
+  uint32_t index = 0;
+  int64_t mailbox = 0; ///< messages waiting (CAF's approximate count)
+  int64_t handled = 0; ///< dispatch requests answered
+  bool redis_up = false;
+};
+
+/// One MQTT or Redis connection: state and counters.
+struct link_row {
+  std::string name; ///< "mqtt.egress", "redis.router0", ...
+  bool up = false;
+  std::vector<named_value> counters;
+};
+
+/// A latency histogram's summary, in microseconds.
+struct latency_row {
+  std::string name;
+  int64_t count = 0;
+  int64_t mean_us = 0;
+  int64_t p50_us = 0;
+  int64_t p90_us = 0;
+  int64_t p99_us = 0;
+  int64_t max_us = 0;
+};
+
+/// The `node` view.
+struct node_report {
+  std::string name;
+  uint64_t incarnation = 0;
+  std::string endpoint; ///< host:port of its CAF endpoint
+  int64_t up_since_ms = 0;
+  int64_t running_actors = 0;              ///< CAF's registry count
+  std::vector<named_value> actors;         ///< by kind
+  std::vector<named_value> command_states; ///< command actors and waiting commands by state
+  std::vector<router_row> routers;
+  std::vector<link_row> links;
+  int64_t mqtt_messages_per_s = 0; ///< published + received, over the last second
+  std::vector<named_value> outcomes;
+  std::vector<latency_row> latencies;
+  std::vector<named_value> counters; ///< every counter and gauge of the node
+};
+
+/// Where a command a supervisor holds stands (see command_supervisor.hpp);
+/// `command_phase_names` names them for the views, in this order.
+enum class command_phase : uint8_t {
+  queued,         ///< behind an earlier command of its ESL
+  handoff,        ///< waiting for the ESL's previous owner
+  ready,          ///< waiting for a running slot
+  dispatching,    ///< its actor asked a router
+  awaiting_reply, ///< action published
+  backing_off,    ///< routing unavailable: asks again soon
+  awaiting_route, ///< no fresh route yet
+};
+inline constexpr const char* command_phase_names[] = {
+    "queued", "handoff", "ready", "dispatching", "awaiting_reply", "backing_off", "awaiting_route"};
+inline constexpr size_t command_phase_count = std::size(command_phase_names);
+
+/// Which commands the `commands` view lists.
+struct command_query {
+  bool has_esl = false;
+  esl_mac esl;
+  std::string state; ///< "" = any
+  uint32_t limit = 100;
+};
+
+/// One command a node holds (in flight or waiting).
+struct command_row {
+  uint64_t id = 0;
+  esl_mac esl;
+  std::string op;
+  std::string state; ///< see command_supervisor: phase names
+  int64_t age_ms = 0;
+  uint32_t attempts = 0;
+  bool has_gw = false;
+  gw_mac gw;
+  uint32_t shard = 0;
+};
+
+/// The `commands` view: the oldest `limit` matching commands.
+struct command_list {
+  std::vector<command_row> rows;
+  uint64_t matching = 0; ///< how many matched in all
+};
+
+/// The `route` view: what the RSSI table says for one ESL.
+struct route_report {
+  esl_mac esl;
+  bool ok = false;                            ///< false: the table could not be read
+  std::vector<routing::candidate> candidates; ///< best first
+  int64_t stale_after_ms = 0;
+};
+
+/// Why a control action was refused.
+enum class control_errc : uint8_t {
+  none = 0,
+  control_disabled, ///< the node has no inspect.token: control actions are off
+  bad_token,        ///< the token does not match the node's inspect.token
+  unknown_pool,     ///< not a pool that can be scaled (only "routers")
+  bad_size,         ///< size out of range (1..256)
+  unavailable,      ///< the pool did not answer in time: nothing is known to have changed
+};
+
+/// The answer to a scale request.
+struct scale_result {
+  control_errc error = control_errc::none;
+  std::string message; ///< for people: what was done, or why not
+  std::string pool;
+  int32_t before = 0;
+  int32_t after = 0;
 };
 
 // -- inspect ---------------------------------------------------------------------
@@ -164,7 +320,18 @@ typename Inspector::result_type inspect(Inspector& f, dispatch_result& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, gateway_reply& x) {
   return f(caf::meta::type_name("shelfwire::gateway_reply"), x.command_id, x.attempt, x.esl, x.gw,
-           x.ack, x.code);
+           x.ack, x.code, x.forwarded_us, x.hops);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_info& x) {
+  return f(caf::meta::type_name("shelfwire::member_info"), x.name, x.incarnation, x.token_secret,
+           x.host, x.port, x.up_since_ms, x.leaving, x.manager, x.shards);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_list& x) {
+  return f(caf::meta::type_name("shelfwire::member_list"), x.members);
 }
 
 template <class Inspector>
@@ -176,6 +343,68 @@ typename Inspector::result_type inspect(Inspector& f, timer_request& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, mqtt_inbound& x) {
   return f(caf::meta::type_name("shelfwire::mqtt_inbound"), x.topic, x.payload);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, named_value& x) {
+  return f(caf::meta::type_name("shelfwire::named_value"), x.name, x.value);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_row& x) {
+  return f(caf::meta::type_name("shelfwire::member_row"), x.name, x.incarnation, x.host, x.port,
+           x.state, x.up_since_ms, x.last_heard_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, router_row& x) {
+  return f(caf::meta::type_name("shelfwire::router_row"), x.index, x.mailbox, x.handled,
+           x.redis_up);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, link_row& x) {
+  return f(caf::meta::type_name("shelfwire::link_row"), x.name, x.up, x.counters);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, latency_row& x) {
+  return f(caf::meta::type_name("shelfwire::latency_row"), x.name, x.count, x.mean_us, x.p50_us,
+           x.p90_us, x.p99_us, x.max_us);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_report& x) {
+  return f(caf::meta::type_name("shelfwire::node_report"), x.name, x.incarnation, x.endpoint,
+           x.up_since_ms, x.running_actors, x.actors, x.command_states, x.routers, x.links,
+           x.mqtt_messages_per_s, x.outcomes, x.latencies, x.counters);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, command_query& x) {
+  return f(caf::meta::type_name("shelfwire::command_query"), x.has_esl, x.esl, x.state, x.limit);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, command_row& x) {
+  return f(caf::meta::type_name("shelfwire::command_row"), x.id, x.esl, x.op, x.state, x.age_ms,
+           x.attempts, x.has_gw, x.gw, x.shard);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, command_list& x) {
+  return f(caf::meta::type_name("shelfwire::command_list"), x.rows, x.matching);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, scale_result& x) {
+  auto e = static_cast<uint8_t>(x.error);
+  auto load = caf::meta::load_callback([&]() -> caf::error {
+    x.error = static_cast<control_errc>(e);
+    return caf::none;
+  });
+  return f(caf::meta::type_name("shelfwire::scale_result"), e, x.message, x.pool, x.before, x.after,
+           load);
 }
 
 } // namespace shelfwire
@@ -201,6 +430,12 @@ typename Inspector::result_type inspect(Inspector& f, route_answer& x) {
   return f(caf::meta::type_name("shelfwire::route_answer"), x.ok, x.route);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, route_report& x) {
+  return f(caf::meta::type_name("shelfwire::route_report"), x.esl, x.ok, x.candidates,
+           x.stale_after_ms);
+}
+
 } // namespace shelfwire
 
 // -- type IDs and atoms -------------------------------------------------------------
@@ -218,15 +453,31 @@ CAF_ADD_TYPE_ID(shelfwire, (shelfwire::route_answer))
 CAF_ADD_TYPE_ID(shelfwire, (shelfwire::gateway_reply))
 CAF_ADD_TYPE_ID(shelfwire, (shelfwire::mqtt_inbound))
 CAF_ADD_TYPE_ID(shelfwire, (shelfwire::timer_request))
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::member_info))
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::member_list))
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::named_value))
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::member_row))
+CAF_ADD_TYPE_ID(shelfwire, (std::vector<shelfwire::member_row>))
+CAF_ADD_TYPE_ID(shelfwire, (std::vector<shelfwire::named_value>))
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::router_row))
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::link_row))
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::latency_row))
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::node_report))
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::command_query))
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::command_row))
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::command_list))
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::route_report))
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::scale_result))
 
-/// job coordinator -> supervisor: (submit_atom, uint32_t index, command_spec)
+/// job coordinator -> supervisor: (submit_atom, uint32_t index, command_spec,
+/// caf::actor previous owner's shard, or null)
 CAF_ADD_ATOM(shelfwire, shelfwire, submit_atom, "submit")
 /// command -> supervisor: (outcome_atom, uint64_t command_id, command_outcome);
 /// supervisor -> coordinator: (outcome_atom, uint32_t index, command_report)
 CAF_ADD_ATOM(shelfwire, shelfwire, outcome_atom, "outcome")
 /// command -> routers: (dispatch_atom, dispatch_request) -> dispatch_result
 CAF_ADD_ATOM(shelfwire, shelfwire, dispatch_atom, "dispatch")
-/// router -> lookup port: (lookup_atom, esl_mac) -> route_answer
+/// inspector -> router: (lookup_atom, esl_mac) -> route_answer (the `route` view)
 CAF_ADD_ATOM(shelfwire, shelfwire, lookup_atom, "lookup")
 /// ingress -> supervisor -> command: (reply_atom, gateway_reply)
 CAF_ADD_ATOM(shelfwire, shelfwire, reply_atom, "gw_reply")
@@ -245,6 +496,37 @@ CAF_ADD_ATOM(shelfwire, shelfwire, done_atom, "done")
 CAF_ADD_ATOM(shelfwire, shelfwire, retry_atom, "retry")
 /// fault hook for tests: a command actor receiving (crash_atom) throws
 CAF_ADD_ATOM(shelfwire, shelfwire, crash_atom, "crash")
+
+/// cluster managers: (join_atom, member_info) -> member_list
+CAF_ADD_ATOM(shelfwire, shelfwire, join_atom, "join")
+/// cluster managers gossip: (members_atom, member_list)
+CAF_ADD_ATOM(shelfwire, shelfwire, members_atom, "members")
+/// node -> its manager: (leave_atom) -> bool; manager -> members:
+/// (leave_atom, std::string name, uint64_t incarnation)
+CAF_ADD_ATOM(shelfwire, shelfwire, leave_atom, "leave")
+/// new owner's supervisor -> previous owner's: (handoff_atom, esl_mac) -> bool,
+/// answered once the previous owner holds no command for the ESL
+CAF_ADD_ATOM(shelfwire, shelfwire, handoff_atom, "handoff")
+
+/// inspection (shelfwire-inspect): client -> cluster manager: (inspect_atom)
+/// -> caf::actor, the node's inspector; (inspect_atom, members_atom) ->
+/// std::vector<member_row>. Client -> inspector: (inspect_atom, members_atom),
+/// (inspect_atom, node_atom) -> node_report, (inspect_atom, commands_atom,
+/// command_query) -> command_list, (inspect_atom, route_atom, esl_mac) ->
+/// route_report. Inspector -> supervisor: (inspect_atom) -> std::vector<
+/// named_value> (commands by state); (inspect_atom, command_query) ->
+/// command_list. Inspector -> router: (inspect_atom) -> router_row;
+/// (lookup_atom, esl_mac) -> route_answer.
+CAF_ADD_ATOM(shelfwire, shelfwire, inspect_atom, "inspect")
+CAF_ADD_ATOM(shelfwire, shelfwire, node_atom, "node")
+CAF_ADD_ATOM(shelfwire, shelfwire, commands_atom, "commands")
+CAF_ADD_ATOM(shelfwire, shelfwire, route_atom, "route")
+/// control: client -> inspector: (scale_atom, std::string pool, int32_t size,
+/// std::string token, std::string requested_by) -> scale_result
+CAF_ADD_ATOM(shelfwire, shelfwire, scale_atom, "scale")
+/// inspector -> a router taken out of the pool: (drain_atom) answer what is
+/// queued, hand later requests back to the pool, then stop
+CAF_ADD_ATOM(shelfwire, shelfwire, drain_atom, "drain")
 
 CAF_END_TYPE_ID_BLOCK(shelfwire)
 

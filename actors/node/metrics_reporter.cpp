@@ -11,9 +11,14 @@
 namespace shelfwire {
 
 std::string metrics_snapshot_json(const node_context& ctx) {
+  std::string members;
+  auto view = ctx.cluster.get();
+  for (auto& m : view->members)
+    members += (members.empty() ? "\"" : ",\"") + m.name + "\"";
   return "{\"node\":\"" + ctx.id.name + "\",\"incarnation\":" + std::to_string(ctx.id.incarnation) +
-         ",\"ts_ms\":" + std::to_string(wall_now_ms()) + ",\"metrics\":" + ctx.registry->to_json() +
-         "}";
+         ",\"ts_ms\":" + std::to_string(wall_now_ms()) + ",\"cluster\":{\"endpoint\":\"" +
+         ctx.cluster_host + ":" + std::to_string(ctx.cluster_port) + "\",\"members\":[" + members +
+         "]},\"metrics\":" + ctx.registry->to_json() + "}";
 }
 
 namespace {

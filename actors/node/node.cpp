@@ -5,9 +5,13 @@
 #include <unordered_map>
 
 #include <caf/all.hpp>
+#include <caf/io/middleman.hpp>
 
+#include "actors/cluster/cluster_manager.hpp"
 #include "actors/command/command_supervisor.hpp"
 #include "actors/gateway/response_ingress.hpp"
+#include "actors/inspect/inspector.hpp"
+#include "actors/intake/command_dispatcher.hpp"
 #include "actors/intake/job_intake.hpp"
 #include "actors/messages/messages.hpp"
 #include "actors/node/metrics_reporter.hpp"
@@ -45,30 +49,35 @@ bool wait_for(Pred pred, std::chrono::milliseconds timeout) {
 
 } // namespace
 
-/// Relays node::submit calls to the supervisor shards and hands each outcome
-/// to its callback.
+/// Relays node::submit calls to the supervisor shard of each ESL's owner
+/// and hands each outcome to its callback.
 struct local_client_state {
   static inline const char* name = "shelfwire.local_client";
   node_context_ptr ctx;
+  std::unique_ptr<command_dispatcher> dispatch;
   uint32_t next = 0;
-  std::unordered_map<uint32_t, std::function<void(const command_report&)>> waiting;
+  std::unordered_map<uint32_t, local_submission> waiting;
 };
 
 caf::behavior local_client(caf::stateful_actor<local_client_state>* self, node_context_ptr ctx) {
-  self->state.ctx = std::move(ctx);
+  self->state.ctx = ctx;
+  self->state.dispatch = std::make_unique<command_dispatcher>(std::move(ctx));
+  self->set_down_handler([=](caf::down_msg& dm) { self->state.dispatch->redispatch(self, dm); });
   return {
       [=](local_submission& s) {
         auto& st = self->state;
         auto idx = st.next++;
-        st.waiting.emplace(idx, std::move(s.done));
-        self->send(st.ctx->shard_of(s.cmd.esl), submit_atom_v, idx, std::move(s.cmd));
+        auto& w = st.waiting[idx];
+        w = std::move(s);
+        st.dispatch->send(self, idx, w.cmd);
       },
       [=](outcome_atom, uint32_t idx, const command_report& rep) {
-        auto i = self->state.waiting.find(idx);
-        if (i == self->state.waiting.end())
+        auto& st = self->state;
+        auto i = st.waiting.find(idx);
+        if (i == st.waiting.end() || !st.dispatch->take(self, idx, self->current_sender()))
           return;
-        auto done = std::move(i->second);
-        self->state.waiting.erase(i);
+        auto done = std::move(i->second.done);
+        st.waiting.erase(i);
         done(rep);
       },
   };
@@ -79,10 +88,12 @@ struct node::impl {
   std::unique_ptr<caf::actor_system_config> cfg;
   std::unique_ptr<caf::actor_system> sys;
   std::vector<std::shared_ptr<mqtt::client>> consumers; ///< responses + status
-  std::shared_ptr<mqtt::client> intake_client;
+  std::vector<std::shared_ptr<mqtt::client>> intake_clients;
   caf::actor intake;
   caf::actor reporter;
   caf::actor local;
+  caf::actor manager; ///< cluster manager
+  caf::actor inspector;
   std::vector<caf::actor> workers; ///< ingress + status consumers
   bool started = false;
   bool stopped = false;
@@ -169,8 +180,21 @@ std::string node::start() {
   d.cfg->set("scheduler.max-threads", threads);
   d.cfg->set("scheduler.policy", caf::atom_from_string(opts.scheduler_policy));
   d.cfg->add_message_types<caf::id_block::shelfwire>();
+  d.cfg->load<caf::io::middleman>();
+  // Failure detection between members: heartbeats, and a silent peer's
+  // connection is closed (its actors go down) after the failure timeout.
+  d.cfg->set("middleman.heartbeat-interval",
+             caf::timespan{std::chrono::milliseconds{opts.cluster.heartbeat_interval_ms}});
+  d.cfg->set("middleman.connection-timeout",
+             caf::timespan{std::chrono::milliseconds{opts.cluster.failure_timeout_ms}});
   d.sys = std::make_unique<caf::actor_system>(*d.cfg);
   auto& sys = *d.sys;
+  ctx.local_node = sys.node();
+  ctx.naive_replies = opts.cluster.reply_routing == "naive";
+  auto& copts = opts.cluster;
+  ctx.cluster_host = !copts.advertise_host.empty()                     ? copts.advertise_host
+                     : (copts.bind == "0.0.0.0" || copts.bind == "::") ? std::string{"127.0.0.1"}
+                                                                       : copts.bind;
 
   // Outgoing: actions, results, metrics.
   ctx.egress = d.make_client("egress");
@@ -183,14 +207,38 @@ std::string node::start() {
       sys.dummy_execution_unit(), static_cast<size_t>(opts.routers.pool_size),
       [&] { return sys.spawn<caf::detached>(router, node_context_ptr{d.ctx}, router_index++); },
       caf::actor_pool::round_robin());
+  ctx.metrics->router_pool_size.set(opts.routers.pool_size);
 
   // Commands: one supervisor per shard.
   for (int i = 0; i < opts.commands.supervisors; ++i)
     ctx.shards.push_back(
         sys.spawn(command_supervisor, node_context_ptr{d.ctx}, static_cast<uint64_t>(i)));
 
-  // Gateway responses: consumers in the shared group, each with its ingress.
+  // Inspection (shelfwire-inspect): reached through the manager.
   auto& gw = opts.gateway;
+  std::vector<named_value> fixed = {
+      {"command supervisors", static_cast<int64_t>(ctx.shards.size())},
+      {"response ingress", gw.response_consumers},
+      {"status consumers", opts.routing.consume ? opts.routing.consumers : 0},
+      {"job intake", opts.intake.enabled ? 1 : 0},
+      {"cluster manager", 1},
+      {"metrics reporter", 1},
+      {"local client", 1},
+      {"inspector", 1},
+  };
+  d.inspector = sys.spawn(inspector, node_context_ptr{d.ctx}, std::move(fixed), router_index);
+
+  // Cluster: the manager, published on the node's CAF endpoint.
+  d.manager = sys.spawn(cluster_manager, node_context_ptr{d.ctx}, d.inspector);
+  auto port = sys.middleman().publish(d.manager, static_cast<uint16_t>(copts.port),
+                                      copts.bind.c_str(), true);
+  if (!port)
+    return "cluster.port: cannot listen on " + copts.bind + ":" + std::to_string(copts.port) +
+           ": " + sys.render(port.error());
+  ctx.cluster_port = *port;
+  caf::anon_send(d.manager, caf::publish_atom_v, *port);
+
+  // Gateway responses: consumers in the shared group, each with its ingress.
   for (int i = 0; i < gw.response_consumers; ++i) {
     auto ingress = sys.spawn(response_ingress, node_context_ptr{d.ctx});
     d.workers.push_back(ingress);
@@ -225,14 +273,16 @@ std::string node::start() {
   // Intake last: take jobs once everything behind it exists.
   if (opts.intake.enabled) {
     d.intake = sys.spawn(job_intake, node_context_ptr{d.ctx});
-    d.intake_client = d.make_client("intake");
     auto intake = d.intake;
-    d.intake_client->subscribe(
-        "$share/" + opts.intake.share_group + "/" + opts.intake.topic_prefix + "/submit", 1,
-        [intake](mqtt::message&& m) {
-          caf::anon_send(intake, mqtt_inbound{std::move(m.topic), std::move(m.payload)});
-        });
-    d.intake_client->start();
+    for (int i = 0; i < opts.intake.consumers; ++i) {
+      auto c = d.make_client(i == 0 ? std::string{"intake"} : "intake" + std::to_string(i));
+      c->subscribe("$share/" + opts.intake.share_group + "/" + opts.intake.topic_prefix + "/submit",
+                   1, [intake](mqtt::message&& m) {
+                     caf::anon_send(intake, mqtt_inbound{std::move(m.topic), std::move(m.payload)});
+                   });
+      c->start();
+      d.intake_clients.push_back(std::move(c));
+    }
   }
   lg->info("node '{}' started (incarnation {:016x}): {} routers, {} supervisors, {} response "
            "consumers, {} status consumers, intake {}",
@@ -256,8 +306,9 @@ bool node::wait_ready(std::chrono::milliseconds timeout) {
   for (auto& c : d.consumers)
     if (!c->wait_ready(left()))
       return false;
-  if (d.intake_client && !d.intake_client->wait_ready(left()))
-    return false;
+  for (auto& c : d.intake_clients)
+    if (!c->wait_ready(left()))
+      return false;
   log::get("node")->info("node '{}' ready", d.ctx->id.name);
   return true;
 }
@@ -272,9 +323,18 @@ void node::stop() {
   auto lg = log::get("node");
   lg->info("node '{}' stopping: {} commands pending, {} jobs in flight", ctx.id.name,
            m.commands_pending.value(), m.jobs_in_flight.value());
-  // 1. No new jobs.
-  if (d.intake_client)
-    d.intake_client->stop();
+  // 1. No new jobs, and no new commands from the other members: leave the
+  //    cluster (we stay reachable for replies while we drain).
+  for (auto& c : d.intake_clients)
+    c->stop();
+  if (d.manager) {
+    caf::scoped_actor self{*d.sys};
+    self->request(d.manager, std::chrono::seconds{5}, leave_atom_v)
+        .receive([](bool) {},
+                 [&](caf::error& e) {
+                   lg->warn("could not announce leaving the cluster: {}", d.sys->render(e));
+                 });
+  }
   // 2. Let in-flight commands finish, within the drain budget.
   wait_for([&] { return m.commands_pending.value() == 0; },
            std::chrono::milliseconds{ctx.opts.drain_timeout_ms});
@@ -305,6 +365,8 @@ void node::stop() {
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   };
   exit(d.intake);
+  exit(d.manager);
+  exit(d.inspector);
   exit(d.reporter);
   exit(d.local);
   for (auto& w : d.workers)
@@ -314,11 +376,11 @@ void node::stop() {
   exit(ctx.routers);
   d.sys->await_all_actors_done();
   d.workers.clear();
-  d.intake = d.reporter = d.local = caf::actor{};
+  d.intake = d.reporter = d.local = d.manager = d.inspector = caf::actor{};
   d.ctx->routers = caf::actor{};
   d.ctx->shards.clear();
   d.consumers.clear();
-  d.intake_client.reset();
+  d.intake_clients.clear();
   d.sys.reset();
   d.cfg.reset();
   lg->info("node '{}' stopped", ctx.id.name);

@@ -7,6 +7,7 @@
 
 #include <caf/actor.hpp>
 
+#include "actors/cluster/cluster_view.hpp"
 #include "actors/node/node_metrics.hpp"
 #include "config/node_options.hpp"
 
@@ -39,6 +40,13 @@ struct node_context {
   caf::actor routers;
   /// Command supervisors; an ESL belongs to shards[hash(esl) % size].
   std::vector<caf::actor> shards;
+  /// Who is in the cluster (written by the cluster manager, read by anyone).
+  mutable cluster_view_holder cluster; ///< the one field that changes after start
+  /// This node's CAF endpoint as the other members reach it (after start).
+  std::string cluster_host;
+  uint16_t cluster_port = 0;
+  bool naive_replies = false; ///< cluster.reply-routing = naive
+  caf::node_id local_node;    ///< this actor system's CAF node id
 
   /// The supervisor shard of an ESL.
   const caf::actor& shard_of(esl_mac esl) const;

@@ -38,12 +38,18 @@ struct node_metrics {
   metrics::counter& replies_duplicate; ///< second answer to one attempt
   metrics::counter& replies_stray;     ///< from a gateway/attempt the command did not use
   metrics::counter& replies_esl_mismatch;
+  metrics::counter& replies_crossed;          ///< handed to a command held by another node
+  metrics::counter& replies_dropped_naive;    ///< naive mode: held by another node, dropped
+  metrics::counter& replies_forwarded_legacy; ///< legacy reply sent on to the previous owner
 
   // routers
   metrics::counter& router_dispatched;
   metrics::counter& router_no_route;
   metrics::counter& router_unavailable;
   metrics::counter& router_publish_failed;
+  metrics::counter& router_handed_back; ///< reached a router taken out of the pool: sent back
+  metrics::counter& router_scaled;      ///< pool resizes (shelfwire-inspect scale)
+  metrics::gauge& router_pool_size;
   metrics::histogram& router_lookup_us;
 
   // routing manager (status)
@@ -64,6 +70,17 @@ struct node_metrics {
   metrics::counter& jobs_completed;
   metrics::counter& jobs_result_retries;
   metrics::gauge& jobs_in_flight;
+  metrics::counter& jobs_redispatched;   ///< commands sent again after their owner died
+  metrics::counter& jobs_stale_outcomes; ///< outcome from a shard the command was taken from
+  metrics::counter& jobs_held_back; ///< sent only after the ESL's earlier command at another shard
+
+  // cluster
+  metrics::gauge& cluster_members; ///< live members, this node included
+  metrics::counter& cluster_joins;
+  metrics::counter& cluster_downs;
+  metrics::counter& cluster_handoffs;         ///< waited for a previous owner
+  metrics::counter& cluster_handoff_timeouts; ///< ... and gave up waiting
+  metrics::histogram& cluster_hop_us;         ///< reply forwarded by another node -> its supervisor
 
   metrics::counter& outcome(outcome_status s) { return *outcomes[static_cast<size_t>(s)]; }
 };

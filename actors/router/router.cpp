@@ -74,6 +74,7 @@ void flush(self_ptr self) {
     auto& [promise, req] = st.pending[i];
     promise.deliver(route_and_publish(self, req, ok, ok ? &st.routes[i] : nullptr));
   }
+  st.handled += static_cast<int64_t>(n);
   st.pending.erase(st.pending.begin(), st.pending.begin() + static_cast<ptrdiff_t>(n));
   if (!st.pending.empty()) {
     st.flush_scheduled = true;
@@ -86,13 +87,19 @@ void flush(self_ptr self) {
 caf::behavior router(self_ptr self, node_context_ptr ctx, size_t index) {
   auto& st = self->state;
   st.ctx = std::move(ctx);
+  st.index = index;
   st.conn = std::make_unique<redis::connection>(st.ctx->opts.redis, *st.ctx->registry,
-                                                "redis.router" + std::to_string(index) + ".");
+                                                "redis.router" + std::to_string(index));
   st.table = std::make_unique<routing::route_table>(*st.conn, st.ctx->opts.route_table);
   return {
       [=](dispatch_atom, dispatch_request& req) -> caf::result<dispatch_result> {
         auto& st = self->state;
         auto rp = self->make_response_promise<dispatch_result>();
+        if (st.draining) { // routed here just before we left the pool: back to it
+          st.ctx->metrics->router_handed_back.inc();
+          rp.delegate(st.ctx->routers, dispatch_atom_v, std::move(req));
+          return rp;
+        }
         st.pending.emplace_back(rp, std::move(req));
         // The flush message queues behind everything already in the mailbox:
         // all of it is answered by one Redis round trip.
@@ -103,6 +110,40 @@ caf::behavior router(self_ptr self, node_context_ptr ctx, size_t index) {
         return rp;
       },
       [=](flush_atom) { flush(self); },
+      [=](inspect_atom) {
+        auto& st = self->state;
+        router_row r;
+        r.index = static_cast<uint32_t>(st.index);
+        // Not mailbox().size(): in CAF 0.17.6 it moves new arrivals into the
+        // queue this handler is being called from (ASan: use after free).
+        // The queue's count is what the router has taken in and not handled;
+        // arrivals since its current round began are not counted.
+        r.mailbox = static_cast<int64_t>(self->mailbox().queue().total_task_size());
+        r.handled = st.handled;
+        r.redis_up = st.conn->connected();
+        return r;
+      },
+      [=](lookup_atom, esl_mac esl) {
+        auto& st = self->state;
+        route_answer a;
+        std::vector<esl_mac> one{esl};
+        std::vector<routing::route> routes;
+        a.ok = st.table->lookup(one, routes) == redis::errc::ok && routes.size() == 1;
+        if (a.ok)
+          a.route = std::move(routes.front());
+        return a;
+      },
+      [=](drain_atom) {
+        auto& st = self->state;
+        if (st.draining)
+          return;
+        st.draining = true;
+        while (!st.pending.empty())
+          flush(self);
+        self->delayed_send(self, std::chrono::milliseconds{drain_grace_ms}, drain_atom_v,
+                           done_atom_v);
+      },
+      [=](drain_atom, done_atom) { self->quit(); },
   };
 }
 

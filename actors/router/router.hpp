@@ -28,7 +28,13 @@ namespace shelfwire {
 /// round trip is under way are answered together by the next one (one
 /// script call for up to `routers.lookup-batch-max` ESLs): under load, a
 /// router batches instead of queueing. Many routers sit behind one
-/// caf::actor_pool (round robin, `routers.pool-size`).
+/// caf::actor_pool (round robin, `routers.pool-size`), resized at run time
+/// by the inspector (`shelfwire-inspect scale`).
+///
+/// Also: (inspect_atom) -> router_row; (lookup_atom, esl_mac) ->
+/// route_answer for the `route` view; (drain_atom) after the router was
+/// taken out of the pool: it answers everything queued, hands requests
+/// that still reach it back to the pool for `drain_grace_ms`, then stops.
 struct router_state {
   static inline const char* name = "shelfwire.router";
 
@@ -40,7 +46,14 @@ struct router_state {
   std::vector<esl_mac> esls;          ///< scratch
   std::vector<routing::route> routes; ///< scratch
   std::string payload;                ///< scratch
+  size_t index = 0;
+  int64_t handled = 0; ///< dispatch requests answered
+  bool draining = false;
 };
+
+/// How long a drained router keeps handing stray requests back to the pool
+/// (a request the pool routed to it just before it was taken out).
+constexpr int64_t drain_grace_ms = 500;
 
 caf::behavior router(caf::stateful_actor<router_state>* self, node_context_ptr ctx, size_t index);
 

@@ -46,7 +46,7 @@ caf::behavior status_consumer(self_ptr self, node_context_ptr ctx) {
   auto& st = self->state;
   st.ctx = std::move(ctx);
   st.conn =
-      std::make_unique<redis::connection>(st.ctx->opts.redis, *st.ctx->registry, "redis.status.");
+      std::make_unique<redis::connection>(st.ctx->opts.redis, *st.ctx->registry, "redis.status");
   st.table = std::make_unique<routing::route_table>(*st.conn, st.ctx->opts.route_table);
   return {
       [=](mqtt_inbound& m) {

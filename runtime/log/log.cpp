@@ -8,6 +8,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "runtime/core/text.hpp"
+
 namespace shelfwire::log {
 
 namespace {
@@ -43,14 +45,6 @@ bool parse_level(std::string_view s, spdlog::level::level_enum& out) {
 
 const char* legal_levels = "trace, debug, info, warn, error, critical, off";
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
 spdlog::level::level_enum level_for(const state& s, std::string_view module) {
   auto i = s.module_levels.find(module);
   return i == s.module_levels.end() ? s.level : i->second;
@@ -74,17 +68,17 @@ std::string setup(const log_options& opts) {
   std::string_view rest = opts.module_levels;
   while (!rest.empty()) {
     auto comma = rest.find(',');
-    auto item = trim(rest.substr(0, comma));
+    auto item = trim_blanks(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
     if (item.empty())
       continue;
     auto eq = item.find('=');
     spdlog::level::level_enum ml;
-    if (eq == std::string_view::npos || trim(item.substr(0, eq)).empty() ||
-        !parse_level(trim(item.substr(eq + 1)), ml))
+    if (eq == std::string_view::npos || trim_blanks(item.substr(0, eq)).empty() ||
+        !parse_level(trim_blanks(item.substr(eq + 1)), ml))
       return "log.module-levels: expected 'module=level,...' with levels " +
              std::string{legal_levels} + ", got '" + std::string{item} + "'";
-    mods[std::string{trim(item.substr(0, eq))}] = ml;
+    mods[std::string{trim_blanks(item.substr(0, eq))}] = ml;
   }
   std::vector<spdlog::sink_ptr> sinks;
   if (opts.file.empty()) {

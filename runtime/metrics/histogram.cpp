@@ -96,3 +96,28 @@ void histogram_snapshot::merge(const histogram_snapshot& other) {
 }
 
 } // namespace shelfwire::metrics
+
+namespace shelfwire::metrics {
+
+histogram_snapshot histogram_snapshot::since(const histogram_snapshot& earlier) const {
+  histogram_snapshot d;
+  d.buckets.assign(buckets.size(), 0);
+  bool first = true;
+  for (size_t i = 0; i < buckets.size(); ++i) {
+    auto before = i < earlier.buckets.size() ? earlier.buckets[i] : 0;
+    d.buckets[i] = buckets[i] >= before ? buckets[i] - before : 0;
+    if (d.buckets[i] == 0)
+      continue;
+    if (first)
+      d.min = histogram::lower_bound_of(i);
+    first = false;
+    d.max = histogram::lower_bound_of(i) + histogram::width_of(i) - 1;
+  }
+  d.count = count >= earlier.count ? count - earlier.count : 0;
+  d.sum = sum >= earlier.sum ? sum - earlier.sum : 0;
+  if (d.count > 0)
+    d.max = std::min(d.max, max);
+  return d;
+}
+
+} // namespace shelfwire::metrics

@@ -24,6 +24,10 @@ struct histogram_snapshot {
 
   /// Adds another snapshot's samples to this one.
   void merge(const histogram_snapshot& other);
+
+  /// The samples recorded after `earlier` (a snapshot of the same histogram
+  /// taken before this one). min and max are bucket bounds, not exact.
+  histogram_snapshot since(const histogram_snapshot& earlier) const;
 };
 
 /// A lock-free log-linear histogram of non-negative integers (we record

@@ -252,7 +252,7 @@ void encode(const job_result& x, std::string& out) {
     w.str(to_string(st)).u64(counts[static_cast<size_t>(st)]);
   w.str("outcomes").array(static_cast<uint32_t>(x.outcomes.size()));
   for (const auto& o : x.outcomes) {
-    w.map(8);
+    w.map(o.backbone_us ? 9 : 8);
     w.str("esl").mac(o.esl);
     w.str("op").str(to_string(o.op));
     w.str("status").str(to_string(o.status));
@@ -265,6 +265,8 @@ void encode(const job_result& x, std::string& out) {
     w.str("attempts").u64(o.attempts);
     w.str("latency_us").u64(o.latency_us);
     w.str("reason").str(o.reason);
+    if (o.backbone_us)
+      w.str("backbone_us").u64(*o.backbone_us);
   }
 }
 
@@ -320,9 +322,9 @@ decoded<job_result> decode_job_result(std::string_view bytes, const decode_limit
     SHELFWIRE_WIRE_TRY(read_array(f[6], k_outcomes));
     const auto& arr = f[6]->via.array;
     r.outcomes.reserve(arr.size);
-    static constexpr std::array<std::string_view, 8> onames{
-        "esl", "op", "status", "code", "gw", "attempts", "latency_us", "reason"};
-    std::array<const msgpack::object*, 8> of{};
+    static constexpr std::array<std::string_view, 9> onames{
+        "esl", "op", "status", "code", "gw", "attempts", "latency_us", "reason", "backbone_us"};
+    std::array<const msgpack::object*, 9> of{};
     for (uint32_t i = 0; i < arr.size; ++i) {
       const auto k_o = k_outcomes.at(i);
       SHELFWIRE_WIRE_TRY(require_map_element(arr.ptr[i], k_o));
@@ -358,6 +360,11 @@ decoded<job_result> decode_job_result(std::string_view bytes, const decode_limit
       SHELFWIRE_WIRE_TRY(detail::require(of[6], k_lat));
       SHELFWIRE_WIRE_TRY(detail::read_u64(*of[6], k_lat, c.latency_us));
       SHELFWIRE_WIRE_TRY(read_required_string(of[7], k_o.child("reason"), c.reason));
+      if (!detail::absent(of[8])) {
+        uint64_t bb = 0;
+        SHELFWIRE_WIRE_TRY(detail::read_u64(*of[8], k_o.child("backbone_us"), bb));
+        c.backbone_us = bb;
+      }
       r.outcomes.push_back(std::move(c));
     }
 

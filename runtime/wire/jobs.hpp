@@ -55,11 +55,14 @@ struct command_result {
   uint32_t attempts = 0;    ///< actions published for this command
   uint64_t latency_us = 0;  ///< accepted -> outcome
   std::string reason;       ///< short machine word for non-acked ends ("no_fresh_route", ...)
+  /// First dispatch -> the deciding gateway reply (acked/nacked only): the
+  /// command actor's round trip through routers and gateway.
+  std::optional<uint64_t> backbone_us;
 };
 
 /// {v:1, job, node, status:"done"|"rejected", error?:string,
 ///  counts:{acked:n, nacked:n, ...}, outcomes:[{esl, op, status, code, gw, attempts,
-///  latency_us, reason}]}
+///  latency_us, reason, backbone_us?}]}
 struct job_result {
   std::string job;
   std::string node;      ///< which node coordinated the job

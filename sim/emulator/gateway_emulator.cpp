@@ -1,6 +1,7 @@
 #include "sim/emulator/gateway_emulator.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <condition_variable>
 #include <mutex>
 #include <queue>
@@ -55,6 +56,11 @@ struct gateway_emulator::impl {
   bool stopping = false;
   std::thread timer_thread;
 
+  // the store's ESLs (opts.esls) and advert noise
+  std::mutex emtx;
+  std::unordered_map<esl_mac, size_t> esl_index;
+  std::mt19937_64 noise_rng;
+
   // periodic status
   std::mutex amtx;
   std::condition_variable acv;
@@ -83,7 +89,8 @@ struct gateway_emulator::impl {
       , duplicates(r.get_counter("emu.duplicates"))
       , foreign(r.get_counter("emu.foreign"))
       , malformed(r.get_counter("emu.malformed"))
-      , rng(opts.seed) {
+      , rng(opts.seed)
+      , noise_rng(opts.seed ^ 0x9E3779B97F4A7C15ull) {
     for (auto gw : opts.gateways)
       behaviors[gw] = gateway_behavior{};
   }
@@ -266,9 +273,18 @@ void gateway_emulator::set_behavior_all(const gateway_behavior& b) {
 size_t gateway_emulator::advertise_all() {
   auto& d = *impl_;
   std::map<gw_mac, std::vector<wire::advert>> by_gw;
-  for (auto& e : d.opts.esls)
-    for (auto& [gw, rssi] : e.heard_by)
-      by_gw[gw].push_back({e.esl, rssi});
+  {
+    std::lock_guard<std::mutex> g{d.emtx};
+    std::normal_distribution<double> noise{0.0,
+                                           d.opts.rssi_noise_db > 0 ? d.opts.rssi_noise_db : 1.0};
+    for (auto& e : d.opts.esls)
+      for (auto& [gw, rssi] : e.heard_by) {
+        auto r = rssi;
+        if (d.opts.rssi_noise_db > 0)
+          r = std::clamp(static_cast<int32_t>(std::lround(rssi + noise(d.noise_rng))), -127, 20);
+        by_gw[gw].push_back({e.esl, r});
+      }
+  }
   size_t n = 0;
   std::string payload;
   for (auto& [gw, adv] : by_gw) {
@@ -289,6 +305,17 @@ size_t gateway_emulator::advertise_all() {
     }
   }
   return n;
+}
+
+void gateway_emulator::set_hearers(esl_mac esl, std::vector<std::pair<gw_mac, int32_t>> heard_by) {
+  auto& d = *impl_;
+  std::lock_guard<std::mutex> g{d.emtx};
+  if (d.esl_index.empty())
+    for (size_t i = 0; i < d.opts.esls.size(); ++i)
+      d.esl_index.emplace(d.opts.esls[i].esl, i);
+  auto i = d.esl_index.find(esl);
+  if (i != d.esl_index.end())
+    d.opts.esls[i->second].heard_by = std::move(heard_by);
 }
 
 void gateway_emulator::advertise_every(std::chrono::milliseconds interval) {

@@ -48,6 +48,8 @@ struct emulator_options {
   /// little per action, so benchmarks turn it off.
   bool record_observations = true;
   uint64_t seed = 1;
+  /// Standard deviation of the noise added to each advert's RSSI (dB, normal).
+  double rssi_noise_db = 0;
 };
 
 /// Per-ESL concurrency as the gateways saw it (actions received but not yet
@@ -84,6 +86,10 @@ public:
   /// Publishes one status per gateway with every ESL it hears (chunked).
   /// Returns the number of adverts published.
   size_t advertise_all();
+
+  /// Replaces which gateways hear an ESL (an ESL that moved); the next
+  /// adverts carry the new RSSIs. Unknown ESLs are ignored.
+  void set_hearers(esl_mac esl, std::vector<std::pair<gw_mac, int32_t>> heard_by);
 
   /// Calls advertise_all() every `interval` from a background thread until
   /// stop() (or another call; a zero interval stops it).

@@ -25,6 +25,7 @@ public:
   }
   bool running() { return proc_.running(); }
   std::string log_tail() const { return proc_.log_tail(); }
+  int pid() const { return proc_.pid(); }
 
 private:
   temp_dir dir_;
@@ -46,6 +47,7 @@ public:
   }
   bool running() { return proc_.running(); }
   std::string log_tail() const { return proc_.log_tail(); }
+  int pid() const { return proc_.pid(); }
 
 private:
   temp_dir dir_;

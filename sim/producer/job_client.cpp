@@ -14,7 +14,10 @@ struct job_client::impl {
   std::string prefix;
   std::unique_ptr<mqtt::client> client;
   mutable std::mutex mtx;
-  std::condition_variable cv;
+  std::condition_variable cv; ///< rejections and wait_any_result
+  /// One waiter per job being waited for: a result wakes only its waiter
+  /// (50 closed-loop workers woken per result cost more CPU than the node).
+  std::unordered_map<std::string, std::condition_variable*> waiters;
   std::unordered_map<std::string, wire::job_result> results;
   std::set<std::string> seen;
   std::deque<wire::job_rejection> rejections;
@@ -40,8 +43,12 @@ job_client::job_client(mqtt::client_options mqtt, std::string topic_prefix, metr
       ++d->duplicates;
       return;
     }
+    auto w = d->waiters.find(r->job);
+    if (w != d->waiters.end())
+      w->second->notify_one();
+    else
+      d->cv.notify_all();
     d->results.emplace(r->job, std::move(*r));
-    d->cv.notify_all();
   });
   d->client->subscribe(d->prefix + "/rejected", 1, [d](mqtt::message&& m) {
     auto r = wire::decode_job_rejection(m.payload);
@@ -85,11 +92,26 @@ bool job_client::publish(const std::string& topic, const std::string& payload, i
   return impl_->client->publish(topic, payload, qos) == mqtt::publish_errc::ok;
 }
 
+std::optional<wire::job_result> job_client::wait_any_result(std::chrono::milliseconds timeout) {
+  auto& d = *impl_;
+  std::unique_lock<std::mutex> lk{d.mtx};
+  if (!d.cv.wait_for(lk, timeout, [&] { return !d.results.empty(); }))
+    return std::nullopt;
+  auto i = d.results.begin();
+  auto r = std::move(i->second);
+  d.results.erase(i);
+  return r;
+}
+
 std::optional<wire::job_result> job_client::wait_result(const std::string& job,
                                                         std::chrono::milliseconds timeout) {
   auto& d = *impl_;
+  std::condition_variable mine;
   std::unique_lock<std::mutex> lk{d.mtx};
-  if (!d.cv.wait_for(lk, timeout, [&] { return d.results.count(job) > 0; }))
+  d.waiters[job] = &mine;
+  bool got = mine.wait_for(lk, timeout, [&] { return d.results.count(job) > 0; });
+  d.waiters.erase(job);
+  if (!got)
     return std::nullopt;
   auto i = d.results.find(job);
   auto r = std::move(i->second);

@@ -37,6 +37,8 @@ public:
   /// until taken; a second result for the same job is counted.
   std::optional<wire::job_result> wait_result(const std::string& job,
                                               std::chrono::milliseconds timeout);
+  /// Any result not taken yet (open-loop producers), waiting up to `timeout`.
+  std::optional<wire::job_result> wait_any_result(std::chrono::milliseconds timeout);
   /// Waits for the next payload on `{prefix}/rejected`.
   std::optional<wire::job_rejection> wait_rejection(std::chrono::milliseconds timeout);
 

@@ -53,6 +53,14 @@ int main(int argc, char** argv) {
   log::setup(lo);
   auto rep = sim::run_scenario(sc, std::cout);
   sim::print_summary(rep, std::cout);
+  if (!sc.report_path.empty() && sc.histograms) {
+    auto stem = sc.report_path;
+    if (stem.size() > 5 && stem.compare(stem.size() - 5, 5, ".json") == 0)
+      stem.resize(stem.size() - 5);
+    sim::plot_histograms(rep, stem, std::cout);
+    for (auto& p : rep.plots)
+      std::cout << "histogram: " << p << "\n";
+  }
   if (!sc.report_path.empty()) {
     std::ofstream f{sc.report_path};
     f << sim::report_json(rep) << "\n";

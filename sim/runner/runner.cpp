@@ -1,23 +1,28 @@
 #include "sim/runner/runner.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <iomanip>
 #include <iostream>
+#include <map>
 #include <mutex>
+#include <random>
 #include <sstream>
 #include <thread>
 
 #include "runtime/core/clock.hpp"
 #include "runtime/core/json_writer.hpp"
 #include "runtime/log/log.hpp"
-#include "runtime/metrics/histogram.hpp"
 #include "sim/emulator/gateway_emulator.hpp"
 #include "sim/harness/process.hpp"
 #include "sim/harness/servers.hpp"
 #include "sim/harness/wait.hpp"
 #include "sim/producer/job_client.hpp"
 #include "sim/runner/metrics_watch.hpp"
+#include "sim/store/store_model.hpp"
 
 namespace shelfwire::sim {
 
@@ -45,6 +50,13 @@ mqtt::client_options client_opts(const std::string& url, const std::string& id) 
   return o;
 }
 
+double self_cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 /// Everything the run started, stopped in reverse order by the destructor.
 struct environment {
   std::unique_ptr<mosquitto_server> broker;
@@ -54,13 +66,121 @@ struct environment {
   std::vector<std::string> node_names;
 };
 
+/// The store the emulator plays and the ground truth the report judges by.
+store_params params_of(const scenario& sc) {
+  store_params p;
+  p.stores = static_cast<int>(sc.stores);
+  p.gateways_per_store = static_cast<int>(sc.gateways);
+  p.esls_per_store = static_cast<int>(sc.esls);
+  p.width_m = static_cast<double>(sc.width_m);
+  p.depth_m = static_cast<double>(sc.depth_m);
+  p.tx_power_dbm = static_cast<double>(sc.tx_power_dbm);
+  p.path_loss_exponent = std::stod(sc.path_loss_exponent);
+  p.sensitivity_dbm = static_cast<double>(sc.sensitivity_dbm);
+  p.max_hearers = static_cast<int>(sc.max_hearers);
+  p.seed = static_cast<uint64_t>(sc.seed);
+  return p;
+}
+
+/// Collects outcomes from every producer thread.
+struct collector {
+  std::mutex mtx;
+  run_report& rep;
+  const store_model* model = nullptr; ///< floor model: ground truth (guarded by model_mtx)
+  std::mutex* model_mtx = nullptr;
+  std::unordered_map<esl_mac, gw_mac> simple_best; ///< simple model: the home gateway
+  metrics::histogram backbone;
+  metrics::histogram end_to_end;
+  std::atomic<uint64_t> tasks_done{0};
+
+  explicit collector(run_report& r)
+      : rep(r) {}
+
+  std::optional<gw_mac> best(esl_mac esl) {
+    if (model) {
+      std::lock_guard<std::mutex> g{*model_mtx};
+      return model->best_gateway(esl);
+    }
+    auto i = simple_best.find(esl);
+    return i == simple_best.end() ? std::nullopt : std::optional<gw_mac>{i->second};
+  }
+
+  void submitted(size_t commands) {
+    std::lock_guard<std::mutex> g{mtx};
+    rep.commands += commands;
+  }
+
+  void result(const std::optional<wire::job_result>& res, int64_t submitted_us) {
+    auto now = steady_now_us();
+    std::vector<std::pair<bool, bool>> routes; // (routed, best) per outcome, outside the lock
+    if (res && !res->rejected)
+      for (auto& o : res->outcomes) {
+        if (!o.gw || (o.status != outcome_status::acked && o.status != outcome_status::nacked))
+          continue;
+        auto b = best(o.esl);
+        routes.emplace_back(true, b && *b == *o.gw);
+      }
+    std::lock_guard<std::mutex> g{mtx};
+    rep.tasks++;
+    tasks_done++;
+    if (!res) {
+      rep.tasks_lost++;
+      return;
+    }
+    if (res->rejected) {
+      rep.rejected_tasks++;
+      return;
+    }
+    auto e2e = static_cast<uint64_t>(std::max<int64_t>(now - submitted_us, 0));
+    for (auto& o : res->outcomes) {
+      rep.outcomes[static_cast<size_t>(o.status)]++;
+      end_to_end.record(e2e);
+      rep.end_to_end_samples_us.push_back(
+          static_cast<uint32_t>(std::min<uint64_t>(e2e, UINT32_MAX)));
+      if (o.backbone_us) {
+        backbone.record(*o.backbone_us);
+        rep.backbone_samples_us.push_back(
+            static_cast<uint32_t>(std::min<uint64_t>(*o.backbone_us, UINT32_MAX)));
+      }
+    }
+    for (auto& [routed, is_best] : routes) {
+      rep.routed += routed;
+      rep.best_routed += is_best;
+    }
+  }
+
+  uint64_t ended() {
+    std::lock_guard<std::mutex> g{mtx};
+    uint64_t n = 0;
+    for (auto v : rep.outcomes)
+      n += v;
+    return n;
+  }
+};
+
+wire::job_submission make_task(const std::string& id, const std::vector<esl_mac>& esls,
+                               size_t first, size_t k, int64_t t) {
+  wire::job_submission job;
+  job.job = id;
+  for (size_t j = 0; j < k; ++j) {
+    wire::job_command c;
+    c.esl = esls[(first + j) % esls.size()];
+    c.op = wire::op_kind::price;
+    c.args.emplace_back("price", std::to_string(100 + t % 900) + ".99");
+    job.commands.push_back(std::move(c));
+  }
+  return job;
+}
+
 } // namespace
 
 run_report run_scenario(const scenario& sc, std::ostream& out) {
   run_report rep;
   rep.scenario = sc.name;
-  auto lg = log::get("sim");
+  rep.mode = sc.mode;
+  rep.nodes = sc.nodes;
   environment env;
+  auto cpu_sim0 = self_cpu_seconds();
 
   // 1. Servers.
   std::string url = sc.broker_url;
@@ -75,18 +195,40 @@ run_report run_scenario(const scenario& sc, std::ostream& out) {
     redis_host = "127.0.0.1";
     redis_port = env.redis->port();
   }
-  out << "shelfwire-sim: scenario '" << sc.name << "': " << sc.nodes << " node(s), " << sc.gateways
-      << " gateways, " << sc.esls << " ESLs; broker " << url << ", redis " << redis_host << ":"
-      << redis_port << "\n";
+  out << "shelfwire-sim: scenario '" << sc.name << "': " << sc.nodes << " node(s), " << sc.stores
+      << " store(s) of " << sc.gateways << " gateways and " << sc.esls << " ESLs; broker " << url
+      << ", redis " << redis_host << ":" << redis_port << "\n";
+
+  // 2. The bare broker's ceiling, before anything else uses the broker.
+  if (sc.ceiling && env.broker) {
+    auto rawmq = build_binary("rawmq");
+    if (access(rawmq.c_str(), X_OK) == 0) {
+      auto in_flight = std::max<int64_t>(1, sc.workers * sc.commands_per_task);
+      rep.broker_ceiling = measure_ceiling(rawmq, env.broker->port(), sc.ceiling_requests,
+                                           in_flight, env.dir.path());
+      char line[200];
+      std::snprintf(
+          line, sizeof(line),
+          "bare broker ceiling at %lld in flight: %.0f req/s (p50 %.2f ms, p99 %.2f ms)\n",
+          static_cast<long long>(in_flight), rep.broker_ceiling.rps,
+          rep.broker_ceiling.p50_us / 1000, rep.broker_ceiling.p99_us / 1000);
+      out << line;
+    } else {
+      out << "report.ceiling: no raw MQTT client at " << rawmq << " (built from "
+          << "../shared/tools/mqtt-ceiling): ceiling not measured\n";
+    }
+  }
 
   metrics::registry reg;
   metrics_watch watch{client_opts(url, "shelfwire-sim-watch"), metrics_topic, reg};
   watch.start();
 
-  // 2. Nodes, as processes.
+  // 3. Nodes, as processes: the first is the seed of the others.
   auto node_bin = build_binary("shelfwire-node");
+  uint16_t seed_port = 0;
   for (int64_t i = 0; i < sc.nodes; ++i) {
     auto name = "sim-node-" + std::to_string(i + 1);
+    auto port = free_port();
     std::vector<std::string> argv{node_bin,
                                   "--node.name=" + name,
                                   "--mqtt.url=" + url,
@@ -94,32 +236,77 @@ run_report run_scenario(const scenario& sc, std::ostream& out) {
                                   "--redis.port=" + std::to_string(redis_port),
                                   "--metrics.interval-ms=500",
                                   "--metrics.topic=" + metrics_topic,
-                                  "--log.level=" + sc.log_level};
+                                  "--log.level=" + sc.log_level,
+                                  "--cluster.port=" + std::to_string(port),
+                                  "--cluster.reply-routing=" + sc.reply_routing};
+    if (i == 0)
+      seed_port = port;
+    else
+      argv.push_back("--cluster.seeds=127.0.0.1:" + std::to_string(seed_port));
+    if (sc.routers > 0)
+      argv.push_back("--routers.pool-size=" + std::to_string(sc.routers));
     for (auto& a : split_args(sc.node_args))
       argv.push_back(a);
     env.nodes.push_back(child_process::start(argv, env.dir.file(name + ".log")));
     env.node_names.push_back(name);
   }
-  auto nodes_up = [&] {
+  auto cluster_formed = [&] {
     for (auto& n : env.node_names)
-      if (watch.snapshot(n).empty())
+      if (watch.value(n, "cluster.members") != sc.nodes)
         return false;
     return true;
   };
-  if (!wait_until([&] { return nodes_up(); }, 30s)) {
+  if (!wait_until([&] { return cluster_formed(); }, 60s)) {
     for (size_t i = 0; i < env.nodes.size(); ++i)
-      out << "node " << env.node_names[i] << " did not come up:\n" << env.nodes[i].log_tail();
+      out << "node " << env.node_names[i] << " did not come up or join:\n"
+          << env.nodes[i].log_tail();
     rep.lost = 1;
     return rep;
   }
+  out << "cluster of " << sc.nodes << " node(s) formed\n";
 
-  // 3. The store: emulated gateways advertise; wait until the table has it all.
-  auto store = gateway_emulator::simple_store(
-      static_cast<size_t>(sc.gateways), static_cast<size_t>(sc.esls),
-      static_cast<size_t>(sc.extra_hearers), static_cast<uint64_t>(sc.seed));
-  store.mqtt = client_opts(url, "shelfwire-sim-gateways");
-  store.record_observations = false;
-  gateway_emulator emu{store, reg};
+  // 4. The store(s): emulated gateways advertise; wait until the table has it all.
+  std::unique_ptr<store_model> model;
+  std::mutex model_mtx;
+  emulator_options eo;
+  collector col{rep};
+  std::vector<esl_mac> esls;
+  if (sc.model == "floor") {
+    model = std::make_unique<store_model>(params_of(sc));
+    for (auto& g : model->gateways())
+      eo.gateways.push_back(g.gw);
+    for (auto& e : model->esls())
+      eo.esls.push_back({e.esl, e.heard_by});
+    col.model = model.get();
+    col.model_mtx = &model_mtx;
+  } else {
+    for (int64_t s = 0; s < sc.stores; ++s) {
+      auto one = gateway_emulator::simple_store(
+          static_cast<size_t>(sc.gateways), static_cast<size_t>(sc.esls),
+          static_cast<size_t>(sc.extra_hearers), static_cast<uint64_t>(sc.seed + s));
+      // Distinct MACs per store, as the floor model does.
+      for (size_t g = 0; g < one.gateways.size(); ++g)
+        eo.gateways.push_back(store_model::gateway_mac(static_cast<int>(s), static_cast<int>(g)));
+      for (size_t i = 0; i < one.esls.size(); ++i) {
+        emulated_esl e;
+        e.esl = store_model::esl_mac_of(static_cast<int>(s), static_cast<int>(i));
+        for (auto& [gw, rssi] : one.esls[i].heard_by)
+          e.heard_by.emplace_back(
+              store_model::gateway_mac(static_cast<int>(s),
+                                       static_cast<int>(gw.value() - 0xAA0000000000ull)),
+              rssi);
+        col.simple_best.emplace(e.esl, e.heard_by.front().first);
+        eo.esls.push_back(std::move(e));
+      }
+    }
+  }
+  for (auto& e : eo.esls)
+    esls.push_back(e.esl);
+  eo.mqtt = client_opts(url, "shelfwire-sim-gateways");
+  eo.record_observations = false;
+  eo.seed = static_cast<uint64_t>(sc.seed);
+  eo.rssi_noise_db = static_cast<double>(sc.rssi_noise_db);
+  gateway_emulator emu{eo, reg};
   gateway_behavior b;
   b.reply_delay_ms = static_cast<uint32_t>(sc.reply_delay_ms);
   b.reply_jitter_ms = static_cast<uint32_t>(sc.reply_jitter_ms);
@@ -127,82 +314,109 @@ run_report run_scenario(const scenario& sc, std::ostream& out) {
   b.nack_code = static_cast<uint32_t>(sc.nack_code);
   b.no_reply_rate = static_cast<double>(sc.no_reply_per_mille) / 1000.0;
   b.duplicate_rate = static_cast<double>(sc.duplicate_per_mille) / 1000.0;
+  b.late_rate = static_cast<double>(sc.late_per_mille) / 1000.0;
+  b.late_extra_ms = static_cast<uint32_t>(sc.late_extra_ms);
   b.legacy = sc.legacy;
   emu.set_behavior_all(b);
+  auto per_store = static_cast<size_t>(sc.gateways);
+  auto legacy_b = b;
+  legacy_b.legacy = true;
+  for (size_t g = 0; g < eo.gateways.size(); ++g)
+    if (static_cast<int64_t>(g % per_store) < sc.legacy_gateways)
+      emu.set_behavior(eo.gateways[g], legacy_b);
   emu.start();
   emu.wait_ready(30s);
   auto applied0 = watch.sum("status.adverts_applied");
   auto adverts = emu.advertise_all();
   if (sc.status_interval_ms > 0)
     emu.advertise_every(std::chrono::milliseconds{sc.status_interval_ms});
+  auto converge_start = steady_now_us();
   if (!wait_until(
           [&] {
             return watch.sum("status.adverts_applied") - applied0 >= static_cast<int64_t>(adverts);
           },
-          60s)) {
+          120s)) {
     out << "the routing table did not converge: " << watch.sum("status.adverts_applied") - applied0
         << "/" << adverts << " adverts\n";
     rep.lost = 1;
     return rep;
   }
-  out << "routing table ready: " << adverts << " adverts\n";
+  out << "routing table converged from the gateways' status traffic: " << adverts << " adverts in "
+      << (steady_now_us() - converge_start) / 1000 << " ms\n";
 
-  // 4. The producer: closed loop, `workers` tasks in flight.
+  // 5. The producer.
   job_client producer{client_opts(url, "shelfwire-sim-producer"), "esl/jobs", reg};
   producer.start();
   producer.wait_ready(30s);
-  std::vector<esl_mac> esls;
-  for (auto& e : store.esls)
-    esls.push_back(e.esl);
-  std::atomic<int64_t> next_task{0};
-  std::atomic<uint64_t> tasks_done{0};
-  std::mutex mtx;
-  metrics::histogram task_latency;
-  metrics::histogram command_latency;
   auto k = static_cast<size_t>(sc.commands_per_task);
-  auto worker = [&] {
-    for (;;) {
-      auto t = next_task.fetch_add(1);
-      if (t >= sc.tasks)
-        return;
-      wire::job_submission job;
-      job.job = sc.name + "-" + std::to_string(t);
-      for (size_t j = 0; j < k; ++j) {
-        wire::job_command c;
-        c.esl = esls[(static_cast<size_t>(t) * k + j) % esls.size()];
-        c.op = wire::op_kind::price;
-        c.args.emplace_back("price", std::to_string(100 + t % 900) + ".99");
-        job.commands.push_back(std::move(c));
+  std::atomic<bool> finished{false};
+  auto start = std::chrono::steady_clock::now();
+  auto elapsed_ms = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 start)
+        .count();
+  };
+  auto submit = [&](const wire::job_submission& job) {
+    bool sent = false;
+    for (int attempt = 0; attempt < 100 && !(sent = producer.submit(job)); ++attempt)
+      std::this_thread::sleep_for(50ms); // broker link down: retry the submission
+    return sent;
+  };
+
+  std::mutex out_mtx; // the events and progress threads both print
+  // Events while the load runs: the outage window, moving ESLs.
+  std::thread events{[&] {
+    std::mt19937_64 rng{static_cast<uint64_t>(sc.seed) * 7919};
+    bool outage_on = false, outage_done = sc.outage_gateways == 0 || sc.outage_duration_ms == 0;
+    auto next_move = sc.move_interval_ms;
+    auto silent_b = b;
+    silent_b.silent = true;
+    auto outage_set = [&](bool on) {
+      for (int64_t g = 0; g < sc.outage_gateways && g < static_cast<int64_t>(eo.gateways.size());
+           ++g)
+        emu.set_behavior(eo.gateways[static_cast<size_t>(g)],
+                         on ? silent_b : (g < sc.legacy_gateways ? legacy_b : b));
+    };
+    while (!finished) {
+      auto now = elapsed_ms();
+      if (!outage_done && !outage_on && now >= sc.outage_start_ms) {
+        outage_set(true);
+        outage_on = true;
+        std::lock_guard<std::mutex> g{out_mtx};
+        out << "  -- outage: " << sc.outage_gateways << " gateways silent for "
+            << sc.outage_duration_ms << " ms\n";
       }
-      auto t0 = steady_now_us();
-      bool sent = false;
-      for (int attempt = 0; attempt < 100 && !(sent = producer.submit(job)); ++attempt)
-        std::this_thread::sleep_for(50ms); // broker link down: retry the submission
-      auto res = sent ? producer.wait_result(job.job, std::chrono::milliseconds{sc.task_timeout_ms})
-                      : std::nullopt;
-      std::lock_guard<std::mutex> g{mtx};
-      rep.tasks++;
-      rep.commands += k;
-      if (!res) {
-        rep.tasks_lost++;
-      } else if (res->rejected) {
-        rep.rejected_tasks++;
-      } else {
-        task_latency.record(static_cast<uint64_t>(steady_now_us() - t0));
-        for (auto& o : res->outcomes) {
-          rep.outcomes[static_cast<size_t>(o.status)]++;
-          command_latency.record(o.latency_us);
+      if (outage_on && now >= sc.outage_start_ms + sc.outage_duration_ms) {
+        outage_set(false);
+        outage_on = false;
+        outage_done = true;
+        std::lock_guard<std::mutex> g{out_mtx};
+        out << "  -- outage over\n";
+      }
+      if (model && sc.moving_esls > 0 && now >= next_move) {
+        next_move += sc.move_interval_ms;
+        for (int64_t m = 0; m < sc.moving_esls; ++m) {
+          auto i = static_cast<size_t>(rng() % model->esls().size());
+          std::vector<std::pair<gw_mac, int32_t>> heard;
+          esl_mac esl;
+          {
+            std::lock_guard<std::mutex> g{model_mtx};
+            heard = model->move(i, rng);
+            esl = model->esls()[i].esl;
+          }
+          emu.set_hearers(esl, std::move(heard));
         }
       }
-      tasks_done++;
+      std::this_thread::sleep_for(10ms);
     }
-  };
-  auto start = std::chrono::steady_clock::now();
-  std::vector<std::thread> workers;
-  for (int64_t w = 0; w < sc.workers; ++w)
-    workers.emplace_back(worker);
-  // Progress while the workers run.
-  std::atomic<bool> finished{false};
+    if (outage_on)
+      outage_set(false);
+  }};
+
+  // Progress while the load runs.
+  int64_t total_tasks = sc.tasks;
+  if (sc.mode == "reprice")
+    total_tasks = (sc.esls + sc.commands_per_task - 1) / sc.commands_per_task;
   std::thread progress{[&] {
     if (sc.progress_interval_ms <= 0)
       return;
@@ -213,39 +427,143 @@ run_report run_scenario(const scenario& sc, std::ostream& out) {
         std::this_thread::sleep_for(20ms);
       if (finished)
         break;
-      auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      std::lock_guard<std::mutex> g{mtx};
-      uint64_t ended = 0;
-      for (auto v : rep.outcomes)
-        ended += v;
+      auto secs = static_cast<double>(elapsed_ms()) / 1000.0;
+      auto ended = col.ended();
       char line[256];
       std::snprintf(line, sizeof(line),
-                    "  %6.1f s  tasks %llu/%lld  commands ended %llu  acked %llu  %.0f cmds/s\n",
-                    secs, static_cast<unsigned long long>(tasks_done.load()),
-                    static_cast<long long>(sc.tasks), static_cast<unsigned long long>(ended),
-                    static_cast<unsigned long long>(rep.outcomes[0]),
-                    static_cast<double>(ended) / std::max(secs, 1e-9));
+                    "  %6.1f s  tasks %llu/%lld  commands ended %llu  %.0f cmds/s  crossed %lld\n",
+                    secs, static_cast<unsigned long long>(col.tasks_done.load()),
+                    static_cast<long long>(total_tasks), static_cast<unsigned long long>(ended),
+                    static_cast<double>(ended) / std::max(secs, 1e-9),
+                    static_cast<long long>(watch.sum("replies.crossed")));
+      std::lock_guard<std::mutex> g{out_mtx};
       out << line << std::flush;
     }
   }};
-  for (auto& w : workers)
-    w.join();
+
+  if (sc.mode == "closed") {
+    std::atomic<int64_t> next_task{0};
+    auto worker = [&] {
+      for (;;) {
+        auto t = next_task.fetch_add(1);
+        if (t >= sc.tasks)
+          return;
+        auto job =
+            make_task(sc.name + "-" + std::to_string(t), esls, static_cast<size_t>(t) * k, k, t);
+        col.submitted(job.commands.size());
+        auto t0 = steady_now_us();
+        auto res = submit(job) ? producer.wait_result(job.job,
+                                                      std::chrono::milliseconds{sc.task_timeout_ms})
+                               : std::nullopt;
+        col.result(res, t0);
+      }
+    };
+    std::vector<std::thread> workers;
+    for (int64_t w = 0; w < sc.workers; ++w)
+      workers.emplace_back(worker);
+    for (auto& w : workers)
+      w.join();
+  } else {
+    // Open loop and reprice: submit on a schedule, collect whatever comes back.
+    std::mutex pmtx;
+    std::unordered_map<std::string, int64_t> pending; // job -> submitted at
+    std::atomic<bool> all_submitted{false};
+    std::thread collector_thread{[&] {
+      int64_t quiet_since = steady_now_us();
+      for (;;) {
+        auto res = producer.wait_any_result(100ms);
+        if (res) {
+          int64_t t0 = 0;
+          {
+            std::lock_guard<std::mutex> g{pmtx};
+            auto i = pending.find(res->job);
+            if (i == pending.end())
+              continue; // not ours (or a duplicate)
+            t0 = i->second;
+            pending.erase(i);
+          }
+          col.result(res, t0);
+          quiet_since = steady_now_us();
+          continue;
+        }
+        std::lock_guard<std::mutex> g{pmtx};
+        if (all_submitted && pending.empty())
+          return;
+        if (all_submitted && steady_now_us() - quiet_since > sc.task_timeout_ms * 1000) {
+          for (size_t i = 0; i < pending.size(); ++i)
+            col.result(std::nullopt, 0);
+          pending.clear();
+          return;
+        }
+      }
+    }};
+    std::vector<esl_mac> targets = esls;
+    if (sc.mode == "reprice") {
+      targets.clear();
+      auto first = static_cast<size_t>(sc.reprice_store * sc.esls);
+      for (size_t i = first; i < first + static_cast<size_t>(sc.esls) && i < esls.size(); ++i)
+        targets.push_back(esls[i]);
+    }
+    auto period_us = sc.mode == "open" ? 1'000'000 / std::max<int64_t>(sc.rate_tps, 1) : 0;
+    auto t_start = steady_now_us();
+    for (int64_t t = 0; t < total_tasks; ++t) {
+      if (period_us > 0) {
+        auto due = t_start + t * period_us;
+        while (steady_now_us() < due)
+          std::this_thread::sleep_for(std::chrono::microseconds{
+              std::min<int64_t>(due - steady_now_us(), 1000)}); // pacing, not synchronisation
+      }
+      auto n = sc.mode == "reprice"
+                   ? std::min<size_t>(k, targets.size() - static_cast<size_t>(t) * k)
+                   : k;
+      auto job =
+          make_task(sc.name + "-" + std::to_string(t), targets, static_cast<size_t>(t) * k, n, t);
+      col.submitted(job.commands.size());
+      {
+        std::lock_guard<std::mutex> g{pmtx};
+        pending.emplace(job.job, steady_now_us());
+      }
+      if (!submit(job)) {
+        std::lock_guard<std::mutex> g{pmtx};
+        pending.erase(job.job);
+        col.result(std::nullopt, 0);
+      }
+    }
+    all_submitted = true;
+    collector_thread.join();
+  }
   finished = true;
   progress.join();
+  events.join();
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  uint64_t ended = 0;
-  for (auto v : rep.outcomes)
-    ended += v;
+  auto ended = col.ended();
   rep.lost = rep.commands - ended;
   rep.throughput_cps = static_cast<double>(ended) / rep.seconds;
-  rep.task_latency_us = task_latency.snapshot();
-  rep.command_latency_us = command_latency.snapshot();
-  // Let the nodes publish one more snapshot for the counters.
-  std::this_thread::sleep_for(600ms); // two metrics intervals: a report detail, not a sync point
+  rep.backbone_us = col.backbone.snapshot();
+  rep.end_to_end_us = col.end_to_end.snapshot();
+  rep.best_route_ratio =
+      rep.routed ? static_cast<double>(rep.best_routed) / static_cast<double>(rep.routed) : 0;
+  rep.cpu_sim_s = self_cpu_seconds() - cpu_sim0;
+  for (auto& n : env.nodes)
+    rep.cpu_nodes_s += cpu_seconds(n.pid());
+  if (env.broker)
+    rep.cpu_broker_s = cpu_seconds(env.broker->pid());
+  if (env.redis)
+    rep.cpu_redis_s = cpu_seconds(env.redis->pid());
+  // The nodes' counters: wait for snapshots taken after the last outcome.
+  auto ended_at_nodes = [&] {
+    int64_t n = 0;
+    for (auto* o : {"acked", "nacked", "timed_out", "unroutable", "failed", "superseded"})
+      n += watch.sum(std::string{"outcomes."} + o);
+    return n;
+  };
+  wait_until([&] { return ended_at_nodes() >= static_cast<int64_t>(ended); }, 5s);
   rep.duplicates_dropped = watch.sum("replies.duplicate") + watch.sum("replies.late");
   rep.malformed = watch.sum("replies.malformed") + watch.sum("status.malformed");
+  rep.replies_received = watch.sum("replies.received");
+  rep.cross_node_replies = watch.sum("replies.crossed");
 
-  // 5. Stop what we started: nodes first (they drain), then the rest.
+  // 6. Stop what we started: nodes first (they drain), then the rest.
   emu.stop();
   producer.stop();
   for (size_t i = 0; i < env.nodes.size(); ++i) {
@@ -262,9 +580,9 @@ run_report run_scenario(const scenario& sc, std::ostream& out) {
 void print_summary(const run_report& r, std::ostream& out) {
   auto ms = [](uint64_t us) { return static_cast<double>(us) / 1000.0; };
   char buf[512];
-  out << "\n== " << r.scenario << " ==\n";
+  out << "\n== " << r.scenario << " (" << r.mode << " loop, " << r.nodes << " node(s)) ==\n";
   std::snprintf(buf, sizeof(buf),
-                "tasks %llu (lost %llu, rejected %llu), commands %llu in %.1f s = %.0f cmds/s\n",
+                "tasks %llu (lost %llu, rejected %llu), commands %llu in %.2f s = %.0f cmds/s\n",
                 static_cast<unsigned long long>(r.tasks),
                 static_cast<unsigned long long>(r.tasks_lost),
                 static_cast<unsigned long long>(r.rejected_tasks),
@@ -288,10 +606,29 @@ void print_summary(const run_report& r, std::ostream& out) {
                   ms(h.percentile(0.99)), ms(h.max));
     out << buf;
   };
-  row("task round trip", r.task_latency_us);
-  row("command (node)", r.command_latency_us);
-  std::snprintf(buf, sizeof(buf), "duplicates/late replies dropped %lld, malformed %lld\n",
+  row("backbone", r.backbone_us);
+  row("end to end", r.end_to_end_us);
+  std::snprintf(buf, sizeof(buf),
+                "replies %lld, crossed nodes %lld (%.1f %%); best route %.1f %% of %llu routed; "
+                "duplicates/late dropped %lld; malformed %lld\n",
+                static_cast<long long>(r.replies_received),
+                static_cast<long long>(r.cross_node_replies),
+                r.replies_received ? 100.0 * static_cast<double>(r.cross_node_replies) /
+                                         static_cast<double>(r.replies_received)
+                                   : 0.0,
+                100.0 * r.best_route_ratio, static_cast<unsigned long long>(r.routed),
                 static_cast<long long>(r.duplicates_dropped), static_cast<long long>(r.malformed));
+  out << buf;
+  if (r.broker_ceiling.ok) {
+    std::snprintf(buf, sizeof(buf), "bare broker ceiling %.0f req/s: throughput = %.1f %% of it\n",
+                  r.broker_ceiling.rps, 100.0 * r.throughput_cps / r.broker_ceiling.rps);
+    out << buf;
+  }
+  auto total = r.cpu_sim_s + r.cpu_nodes_s + r.cpu_broker_s + r.cpu_redis_s;
+  std::snprintf(buf, sizeof(buf),
+                "CPU seconds: simulator %.2f (%.0f %%), nodes %.2f, broker %.2f, redis %.2f\n",
+                r.cpu_sim_s, total > 0 ? 100.0 * r.cpu_sim_s / total : 0.0, r.cpu_nodes_s,
+                r.cpu_broker_s, r.cpu_redis_s);
   out << buf;
 }
 
@@ -304,12 +641,16 @@ std::string report_json(const run_report& r) {
     w.field("p90", static_cast<double>(h.percentile(0.9)) / 1000.0);
     w.field("p99", static_cast<double>(h.percentile(0.99)) / 1000.0);
     w.field("max", static_cast<double>(h.max) / 1000.0);
+    w.field("count", h.count);
     w.end_object();
   };
   w.begin_object();
   w.field("scenario", r.scenario);
+  w.field("mode", r.mode);
+  w.field("nodes", r.nodes);
   w.field("tasks", r.tasks);
   w.field("tasks_lost", r.tasks_lost);
+  w.field("rejected_tasks", r.rejected_tasks);
   w.field("commands", r.commands);
   static const char* names[] = {"acked",      "nacked", "timed_out",
                                 "unroutable", "failed", "superseded"};
@@ -318,12 +659,32 @@ std::string report_json(const run_report& r) {
   w.field("lost", r.lost);
   w.field("duplicates_dropped", r.duplicates_dropped);
   w.field("malformed", r.malformed);
+  w.field("replies", r.replies_received);
+  w.field("cross_node_replies", r.cross_node_replies);
+  w.field("best_route_ratio", r.best_route_ratio);
   w.field("seconds", r.seconds);
   w.field("throughput_cps", r.throughput_cps);
   w.key("latency_ms").begin_object();
-  lat("task", r.task_latency_us);
-  lat("end_to_end", r.command_latency_us);
+  lat("backbone", r.backbone_us);
+  lat("end_to_end", r.end_to_end_us);
   w.end_object();
+  w.key("ceiling").begin_object();
+  w.field("measured", r.broker_ceiling.ok);
+  w.field("rps", r.broker_ceiling.rps);
+  w.field("throughput_ratio", r.broker_ceiling.ok ? r.throughput_cps / r.broker_ceiling.rps : 0.0);
+  w.end_object();
+  auto total = r.cpu_sim_s + r.cpu_nodes_s + r.cpu_broker_s + r.cpu_redis_s;
+  w.key("cpu_s").begin_object();
+  w.field("simulator", r.cpu_sim_s);
+  w.field("nodes", r.cpu_nodes_s);
+  w.field("broker", r.cpu_broker_s);
+  w.field("redis", r.cpu_redis_s);
+  w.field("simulator_share", total > 0 ? r.cpu_sim_s / total : 0.0);
+  w.end_object();
+  w.key("plots").begin_array();
+  for (auto& p : r.plots)
+    w.value(p);
+  w.end_array();
   w.end_object();
   return w.take();
 }

@@ -4,28 +4,45 @@
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <vector>
 
 #include "runtime/metrics/histogram.hpp"
+#include "sim/harness/ceiling.hpp"
 #include "sim/runner/scenario.hpp"
 
 namespace shelfwire::sim {
 
-/// What a scenario run measured.
+/// What a scenario run measured. The JSON form (report_json) is documented in
+/// sim/README.md; its keys are a contract of the simulator.
 struct run_report {
   std::string scenario;
+  std::string mode;
+  int64_t nodes = 0;
   uint64_t tasks = 0;
   uint64_t tasks_lost = 0;            ///< no result within producer.task-timeout-ms
+  uint64_t rejected_tasks = 0;        ///< results with an error instead of outcomes
   uint64_t commands = 0;              ///< submitted
   std::array<uint64_t, 6> outcomes{}; ///< by outcome_status
   uint64_t lost = 0;                  ///< commands submitted minus outcomes received: must be 0
-  uint64_t rejected_tasks = 0;        ///< results with an error instead of outcomes
-  double seconds = 0;
-  double throughput_cps = 0;                      ///< outcomes per second
-  metrics::histogram_snapshot task_latency_us;    ///< submit -> result, per task
-  metrics::histogram_snapshot command_latency_us; ///< node-side accepted -> outcome
-  int64_t duplicates_dropped = 0;
+  int64_t duplicates_dropped = 0;     ///< duplicate + late gateway replies the nodes dropped
   int64_t malformed = 0;
-  int nodes_failed_to_stop = 0; ///< nodes that did not exit 0 on SIGTERM
+  int64_t replies_received = 0;
+  int64_t cross_node_replies = 0; ///< replies handed to a command on another node
+  uint64_t routed = 0;            ///< outcomes that name the gateway used
+  uint64_t best_routed = 0;       ///< ... which the ground truth says hears the ESL best
+  double best_route_ratio = 0;
+  double seconds = 0;
+  double throughput_cps = 0; ///< outcomes per second
+  /// The thesis' metric: first dispatch -> deciding gateway reply (acked/nacked).
+  metrics::histogram_snapshot backbone_us;
+  /// Submission of the task -> its result at the producer, per command.
+  metrics::histogram_snapshot end_to_end_us;
+  std::vector<uint32_t> backbone_samples_us; ///< for the histograms
+  std::vector<uint32_t> end_to_end_samples_us;
+  ceiling broker_ceiling; ///< when report.ceiling
+  double cpu_sim_s = 0, cpu_nodes_s = 0, cpu_broker_s = 0, cpu_redis_s = 0;
+  std::vector<std::string> plots; ///< PNG files written
+  int nodes_failed_to_stop = 0;   ///< nodes that did not exit 0 on SIGTERM
 };
 
 /// Runs a scenario end to end: starts what it needs (broker, Redis, node
@@ -38,5 +55,10 @@ void print_summary(const run_report& r, std::ostream& out);
 
 /// The JSON report (docs: sim/README.md).
 std::string report_json(const run_report& r);
+
+/// Draws the latency histograms (PNG, gnuplot) as `{stem}-backbone.png` and
+/// `{stem}-end_to_end.png`; records the files in `r.plots`. False (with a
+/// message on `out`) if gnuplot is missing or failed.
+bool plot_histograms(run_report& r, const std::string& stem, std::ostream& out);
 
 } // namespace shelfwire::sim

@@ -1,5 +1,7 @@
 #include "sim/runner/scenario.hpp"
 
+#include <string>
+
 #include "config/validators.hpp"
 
 namespace shelfwire::sim {
@@ -33,11 +35,54 @@ const config::schema<scenario>& scenario_schema() {
     s.integer(
         "cluster.redis-port", [](auto& o) -> auto& { return o.redis_port; }, 1, 65535,
         "Port of cluster.redis-host.");
-    s.add_section("store", "The emulated store.");
     s.integer(
-        "store.gateways", [](auto& o) -> auto& { return o.gateways; }, 1, 4096, "Gateways.");
+        "cluster.routers", [](auto& o) -> auto& { return o.routers; }, 0, 256,
+        "routers.pool-size of every node; 0 = the node's default.");
+    s.enumeration(
+        "cluster.reply-routing", [](auto& o) -> auto& { return o.reply_routing; },
+        {"addressed", "naive"}, "cluster.reply-routing of every node.");
+    s.add_section("store", "The emulated store(s): floor plan, radio, gateways' adverts.");
+    s.enumeration(
+        "store.model", [](auto& o) -> auto& { return o.model; }, {"floor", "simple"},
+        "floor: gateways on a grid, ESLs placed at random, RSSI by log-distance path loss; "
+        "simple: each ESL heard by its home gateway and extra-hearers neighbours.");
     s.integer(
-        "store.esls", [](auto& o) -> auto& { return o.esls; }, 1, 10'000'000, "ESLs.");
+        "store.stores", [](auto& o) -> auto& { return o.stores; }, 1, 64,
+        "Stores at once (a chain), with distinct gateways and ESLs.");
+    s.integer(
+        "store.gateways", [](auto& o) -> auto& { return o.gateways; }, 1, 4096,
+        "Gateways per store.");
+    s.integer(
+        "store.esls", [](auto& o) -> auto& { return o.esls; }, 1, 10'000'000, "ESLs per store.");
+    s.integer(
+        "store.width-m", [](auto& o) -> auto& { return o.width_m; }, 1, 10'000,
+        "Floor width (floor model).");
+    s.integer(
+        "store.depth-m", [](auto& o) -> auto& { return o.depth_m; }, 1, 10'000, "Floor depth.");
+    s.integer(
+        "store.tx-power-dbm", [](auto& o) -> auto& { return o.tx_power_dbm; }, -100, 20,
+        "RSSI at 1 m.");
+    s.string(
+        "store.path-loss-exponent", [](auto& o) -> auto& { return o.path_loss_exponent; },
+        "Path-loss exponent n of rssi = tx - 10 n log10(d).", "a decimal number in [1, 6]",
+        [](std::string_view v) {
+          try {
+            size_t used = 0;
+            auto d = std::stod(std::string{v}, &used);
+            return used == v.size() && d >= 1.0 && d <= 6.0;
+          } catch (...) {
+            return false;
+          }
+        });
+    s.integer(
+        "store.sensitivity-dbm", [](auto& o) -> auto& { return o.sensitivity_dbm; }, -127, 0,
+        "Weakest RSSI a gateway hears (the nearest gateway always hears an ESL).");
+    s.integer(
+        "store.max-hearers", [](auto& o) -> auto& { return o.max_hearers; }, 1, 16,
+        "Gateways that hear one ESL, at most (the strongest).");
+    s.integer(
+        "store.rssi-noise-db", [](auto& o) -> auto& { return o.rssi_noise_db; }, 0, 30,
+        "Standard deviation of the noise on each advert's RSSI.");
     s.integer(
         "store.extra-hearers", [](auto& o) -> auto& { return o.extra_hearers; }, 0, 16,
         "Neighbour gateways that also hear each ESL (weaker).");
@@ -46,6 +91,12 @@ const config::schema<scenario>& scenario_schema() {
     s.integer(
         "store.status-interval-ms", [](auto& o) -> auto& { return o.status_interval_ms; }, 0,
         3'600'000, "Gateways re-advertise this often; 0 = once at start.");
+    s.integer(
+        "store.moving-esls", [](auto& o) -> auto& { return o.moving_esls; }, 0, 1'000'000,
+        "ESLs moved to a random spot every move-interval-ms (their routes must follow).");
+    s.integer(
+        "store.move-interval-ms", [](auto& o) -> auto& { return o.move_interval_ms; }, 10,
+        3'600'000, "How often ESLs move.");
     s.add_section("gateway", "How every gateway answers actions.");
     s.integer(
         "gateway.reply-delay-ms", [](auto& o) -> auto& { return o.reply_delay_ms; }, 0, 600'000,
@@ -64,10 +115,33 @@ const config::schema<scenario>& scenario_schema() {
     s.integer(
         "gateway.duplicate-per-mille", [](auto& o) -> auto& { return o.duplicate_per_mille; }, 0,
         1000, "Actions answered twice, per mille.");
+    s.integer(
+        "gateway.late-per-mille", [](auto& o) -> auto& { return o.late_per_mille; }, 0, 1000,
+        "Answers sent late-extra-ms late, per mille.");
+    s.integer(
+        "gateway.late-extra-ms", [](auto& o) -> auto& { return o.late_extra_ms; }, 0, 600'000,
+        "Extra delay of late answers.");
     s.boolean(
         "gateway.legacy", [](auto& o) -> auto& { return o.legacy; },
-        "Legacy firmware: no `id` echoed.");
-    s.add_section("producer", "The load: closed loop, as the thesis' task workers.");
+        "Legacy firmware on every gateway: no `id` echoed.");
+    s.integer(
+        "gateway.legacy-gateways", [](auto& o) -> auto& { return o.legacy_gateways; }, 0, 4096,
+        "Or only the first N gateways of each store are legacy.");
+    s.integer(
+        "gateway.outage-gateways", [](auto& o) -> auto& { return o.outage_gateways; }, 0, 4096,
+        "Gateways of the first store that go silent during the outage window.");
+    s.integer(
+        "gateway.outage-start-ms", [](auto& o) -> auto& { return o.outage_start_ms; }, 0,
+        86'400'000, "When the outage starts, after the load starts.");
+    s.integer(
+        "gateway.outage-duration-ms", [](auto& o) -> auto& { return o.outage_duration_ms; }, 0,
+        86'400'000, "How long it lasts.");
+    s.add_section("producer", "The load.");
+    s.enumeration(
+        "producer.mode", [](auto& o) -> auto& { return o.mode; }, {"closed", "open", "reprice"},
+        "closed: workers each submit a task and wait for its result (the thesis); open: tasks "
+        "at rate-tps regardless of results; reprice: every ESL of reprice-store at once, in "
+        "tasks of commands-per-task.");
     s.integer(
         "producer.workers", [](auto& o) -> auto& { return o.workers; }, 1, 10'000,
         "Concurrent workers; each submits a task and waits for its result.");
@@ -80,6 +154,12 @@ const config::schema<scenario>& scenario_schema() {
     s.integer(
         "producer.task-timeout-ms", [](auto& o) -> auto& { return o.task_timeout_ms; }, 100,
         86'400'000, "A task without a result after this long counts as lost.");
+    s.integer(
+        "producer.rate-tps", [](auto& o) -> auto& { return o.rate_tps; }, 1, 1'000'000,
+        "Open loop: tasks submitted per second.");
+    s.integer(
+        "producer.reprice-store", [](auto& o) -> auto& { return o.reprice_store; }, 0, 63,
+        "Reprice: which store (0-based).");
     s.add_section("report", "Output.");
     s.string(
         "report.path", [](auto& o) -> auto& { return o.report_path; },
@@ -91,6 +171,15 @@ const config::schema<scenario>& scenario_schema() {
         "report.log-level", [](auto& o) -> auto& { return o.log_level; },
         {"trace", "debug", "info", "warn", "error", "critical", "off"},
         "Log level of the simulator and the nodes.");
+    s.boolean(
+        "report.histograms", [](auto& o) -> auto& { return o.histograms; },
+        "With report.path: PNG histograms of the latencies beside it (gnuplot).");
+    s.boolean(
+        "report.ceiling", [](auto& o) -> auto& { return o.ceiling; },
+        "Measure the bare broker's request/reply ceiling (rawmq) before the run.");
+    s.integer(
+        "report.ceiling-requests", [](auto& o) -> auto& { return o.ceiling_requests; }, 1000,
+        10'000'000, "Requests of the ceiling run.");
     return s;
   }();
   return s;

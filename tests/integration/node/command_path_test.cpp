@@ -22,7 +22,10 @@ TEST_CASE("1000 commands through one node are all acked via the best gateway", "
   CHECK(f.counter("outcomes.acked") == 1000);
   CHECK(f.n->metrics().get_gauge("commands.pending").value() == 0);
   CHECK(f.n->metrics().get_gauge("commands.in_flight").value() == 0);
-  CHECK(f.counter("replies.delivered") == 1000);
+  // Every reply reached its live command; any more were broker redeliveries
+  // (QoS 1 after a slow PUBACK or a reconnect), each counted as a duplicate.
+  CHECK(f.counter("replies.delivered") - f.counter("replies.duplicate") == 1000);
+  CHECK(f.counter("replies.stray") == 0);
   CHECK(f.producer->duplicate_results() == 0);
 }
 

@@ -94,10 +94,19 @@ TEST_CASE("the retained metrics snapshot is JSON with the documented fields; cou
         .count();
   };
 
-  // Shape: {"node","incarnation","ts_ms","metrics":{"counters","gauges","histograms"}}.
+  // Shape: {"node","incarnation","ts_ms","cluster":{"endpoint","members"},
+  //         "metrics":{"counters","gauges","histograms"}}.
   auto first = parse(env.watch->snapshot(node_cfg.name));
   REQUIRE(first.is_object());
-  CHECK(first.object.size() == 4);
+  CHECK(first.object.size() == 5);
+  auto* cl = first.find("cluster");
+  REQUIRE(cl);
+  REQUIRE(cl->is_object());
+  REQUIRE(cl->find("endpoint"));
+  CHECK(cl->find("endpoint")->text.rfind("127.0.0.1:", 0) == 0);
+  REQUIRE(cl->find("members"));
+  REQUIRE(cl->find("members")->array.size() == 1); // a cluster of one: itself
+  CHECK(cl->find("members")->array[0].text == node_cfg.name);
   REQUIRE(first.find("node"));
   CHECK(first.find("node")->is_string());
   CHECK(first.find("node")->text == node_cfg.name);

@@ -70,6 +70,20 @@ inline bool has_sanitizer_report(const std::string& log) {
          log.find("runtime error:") != std::string::npos;
 }
 
+/// The sanitizer's report in `log` (from its first line on, at most
+/// `max_chars`), or "" if there is none: for a failing check's message.
+inline std::string sanitizer_excerpt(const std::string& log, size_t max_chars = 6000) {
+  auto p = log.find("Sanitizer");
+  auto q = log.find("runtime error:");
+  if (p == std::string::npos || (q != std::string::npos && q < p))
+    p = q;
+  if (p == std::string::npos)
+    return "";
+  auto line = log.rfind('\n', p);
+  line = line == std::string::npos ? 0 : line + 1;
+  return log.substr(line, max_chars);
+}
+
 /// A process that ran to its exit.
 struct exit_report {
   std::optional<int> status; ///< nullopt: still running at the deadline (then killed)
@@ -162,6 +176,7 @@ struct node_settings {
   int64_t timeout_ms = 30000;
   int64_t connect_timeout_ms = 1000;
   std::string log_level = "info";
+  int router_pool_size = 2;
   std::string extra_ini; ///< appended verbatim
 };
 
@@ -189,7 +204,7 @@ inline std::string node_ini(const node_settings& s) {
     << "reconnect-min-ms = 20\n"
     << "reconnect-max-ms = 200\n"
     << "\n[routers]\n"
-    << "pool-size = 2\n"
+    << "pool-size = " << s.router_pool_size << "\n"
     << "\n[commands]\n"
     << "supervisors = 2\n"
     << "attempt-timeout-ms = " << s.attempt_timeout_ms << "\n"
@@ -315,6 +330,15 @@ struct json_value {
         return &v;
     return nullptr;
   }
+  bool has(std::string_view key) const { return find(key) != nullptr; }
+  /// The member `key` of an object; throws if there is none.
+  const json_value& operator[](std::string_view key) const {
+    if (auto v = find(key))
+      return *v;
+    throw std::runtime_error("JSON: no member '" + std::string{key} + "'");
+  }
+  const json_value& operator[](size_t i) const { return array.at(i); }
+  int64_t integer() const { return static_cast<int64_t>(number); }
   bool is_object() const { return k == kind::object; }
   bool is_number() const { return k == kind::number; }
   bool is_string() const { return k == kind::string; }

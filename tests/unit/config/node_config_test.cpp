@@ -111,13 +111,26 @@ const std::map<std::string, std::string>& non_default_values() {
       {"commands.retry-on-codes", "0,3,255"},
       {"commands.unavailable-backoff-ms", "60000"},
       {"commands.max-restarts", "0"},
+      {"commands.max-running", "0"},
       {"commands.timer-resolution-ms", "1000"},
       {"intake.enabled", "false"},
       {"intake.topic-prefix", "jobs"},
       {"intake.share-group", "g3"},
+      {"intake.consumers", "64"},
       {"intake.max-commands-per-job", "1000000"},
       {"intake.max-pending-commands", "100000000"},
       {"intake.max-payload-bytes", "1024"},
+      {"intake.dispatch-window", "1"},
+      {"cluster.bind", "0.0.0.0"},
+      {"cluster.port", "4270"},
+      {"cluster.advertise-host", "node-a.store-17"},
+      {"cluster.seeds", "10.0.0.2:4270, [fd00::3]:4270"},
+      {"cluster.gossip-interval-ms", "50"},
+      {"cluster.heartbeat-interval-ms", "100"},
+      {"cluster.failure-timeout-ms", "600000"},
+      {"cluster.handoff-timeout-ms", "0"},
+      {"cluster.reply-routing", "naive"},
+      {"inspect.token", "tok en#;"},
   };
   return v;
 }
@@ -139,7 +152,7 @@ TEST_CASE("node: the schema is sound and its defaults are the headers' defaults"
   REQUIRE(r);
   CHECK(r->action == config_action::run);
   CHECK(differences(r->options, node_options{}).empty());
-  CHECK(node_schema().keys().size() == 57);
+  CHECK(node_schema().keys().size() == 70);
 }
 
 TEST_CASE("node: every key maps to its field") {
@@ -195,13 +208,26 @@ TEST_CASE("node: every key maps to its field") {
   CHECK(o.commands.retry.retry_on_codes == std::vector<uint32_t>{0, 3, 255});
   CHECK(o.commands.retry.unavailable_backoff_ms == 60000);
   CHECK(o.commands.max_restarts == 0);
+  CHECK(o.commands.max_running == 0);
   CHECK(o.commands.timer_resolution_ms == 1000);
   CHECK_FALSE(o.intake.enabled);
   CHECK(o.intake.topic_prefix == "jobs");
   CHECK(o.intake.share_group == "g3");
+  CHECK(o.intake.consumers == 64);
   CHECK(o.intake.max_commands_per_job == 1'000'000);
   CHECK(o.intake.max_pending_commands == 100'000'000);
   CHECK(o.intake.max_payload_bytes == 1024);
+  CHECK(o.intake.dispatch_window == 1);
+  CHECK(o.cluster.bind == "0.0.0.0");
+  CHECK(o.cluster.port == 4270);
+  CHECK(o.cluster.advertise_host == "node-a.store-17");
+  CHECK(o.cluster.seeds == "10.0.0.2:4270, [fd00::3]:4270");
+  CHECK(o.cluster.gossip_interval_ms == 50);
+  CHECK(o.cluster.heartbeat_interval_ms == 100);
+  CHECK(o.cluster.failure_timeout_ms == 600'000);
+  CHECK(o.cluster.handoff_timeout_ms == 0);
+  CHECK(o.inspect.token == "tok en#;");
+  CHECK(o.cluster.reply_routing == "naive");
   // Every key moved away from its default.
   CHECK(differences(o, node_options{}).size() == node_schema().keys().size());
 }
@@ -332,6 +358,18 @@ TEST_CASE("node: string validators") {
        {"", "esl/jobs/", "esl/+", "esl/#"},
        "a non-empty MQTT topic without '+', '#' or a trailing '/'"},
       {"intake.share-group", {"g"}, {"", "x/y"}, "a non-empty name without '/', '+' or '#'"},
+      {"cluster.bind",
+       {"127.0.0.1", "0.0.0.0", "node-a"},
+       {"", "a b", "h:1"},
+       "a host name or IP address"},
+      {"cluster.advertise-host",
+       {"", "10.0.0.7", "node-a.store"},
+       {"a b", "h:1", "a/b"},
+       "a host name or IP address, or empty"},
+      {"cluster.seeds",
+       {"", "h:1", " 10.0.0.2:4270 , node-b:4270,", "[::1]:4270"},
+       {"h", "h:0", "h:65536", "h:1,x", ":1", "a b:1", "h:1x"},
+       "comma-separated host:port items, port in [1, 65535]"},
   };
   for (const auto& c : cases) {
     INFO(c.key);
@@ -415,7 +453,7 @@ TEST_CASE("node: a file, then the command line") {
         "routers.pool-size: expected an integer in [1, 256], got 'abc' (" + bad.path() + ":12)");
 }
 
-TEST_CASE("node: --dump-config reads back to the same options") {
+TEST_CASE("node: --dump-config reads back to the same options, secrets hidden") {
   auto r = load_node_config([] {
     auto a = all_overrides();
     a.push_back("--dump-config");
@@ -424,10 +462,20 @@ TEST_CASE("node: --dump-config reads back to the same options") {
   REQUIRE(r);
   CHECK(r->action == config_action::dump);
   CHECK(r->text == dump_node_config(r->options));
+  // Passwords and the inspect token are shown as set, never printed.
+  CHECK(r->text.find("\"secret\"") == std::string::npos);
+  CHECK(r->text.find("tok en") == std::string::npos);
+  CHECK(r->text.find("password = \"<set, hidden>\"") != std::string::npos);
+  CHECK(r->text.find("token = \"<set, hidden>\"") != std::string::npos);
   temp_file dumped{r->text};
   auto again = load_ok({"--config", dumped.path()});
-  CHECK(differences(again, r->options).empty());
+  std::vector<std::string> diffs;
   for (const auto& d : differences(again, r->options))
+    if (d.rfind("mqtt.password", 0) != 0 && d.rfind("redis.password", 0) != 0 &&
+        d.rfind("inspect.token", 0) != 0)
+      diffs.push_back(d);
+  CHECK(diffs.empty());
+  for (const auto& d : diffs)
     WARN(d);
   // And the defaults too.
   temp_file defaults{dump_node_config(node_options{})};

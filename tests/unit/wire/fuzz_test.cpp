@@ -75,11 +75,12 @@ std::vector<std::string> seeds() {
   job_result res;
   res.job = "fuzz-job:1";
   res.node = "node-1";
-  res.outcomes.push_back({esl_a, op_kind::price, outcome_status::acked, 0, gw_a, 1, 1234, ""});
   res.outcomes.push_back(
-      {esl_b, op_kind::ping, outcome_status::nacked, 4, gw_a, 2, 99999, "gateway_nack"});
+      {esl_a, op_kind::price, outcome_status::acked, 0, gw_a, 1, 1234, "", uint64_t{800}});
+  res.outcomes.push_back({esl_b, op_kind::ping, outcome_status::nacked, 4, gw_a, 2, 99999,
+                          "gateway_nack", uint64_t{9}});
   res.outcomes.push_back({esl_mac::from_u64(3), op_kind::page, outcome_status::unroutable, 0,
-                          std::nullopt, 0, 5, "no_fresh_route"});
+                          std::nullopt, 0, 5, "no_fresh_route", std::nullopt});
   encode(res, out);
   s.push_back(out);
   job_result rej;

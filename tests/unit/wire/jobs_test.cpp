@@ -32,6 +32,8 @@ job_result sample_result() {
     c.latency_us = 1000ull * i + (1ull << 40);
     c.reason =
         std::string(st == outcome_status::acked ? outcome_reason::none : outcome_reason::no_reply);
+    if (st == outcome_status::acked || st == outcome_status::nacked)
+      c.backbone_us = 700ull * (i + 1);
     r.outcomes.push_back(c);
     ++i;
   }
@@ -316,6 +318,8 @@ TEST_CASE("job result round-trips") {
   CHECK(same(*d, r));
   CHECK(!d->outcomes[3].gw); // unroutable: gw nil
   CHECK(d->outcomes[0].gw == gw_mac::from_u64(0xABC));
+  CHECK(d->outcomes[0].backbone_us == 700u); // optional key: present when known
+  CHECK(!d->outcomes[3].backbone_us);
 
   SECTION("rejected, with its error") {
     job_result rej;

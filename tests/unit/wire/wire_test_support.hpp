@@ -396,7 +396,7 @@ inline bool same(const job_submission& a, const job_submission& b) {
 inline bool same(const command_result& a, const command_result& b) {
   return a.esl == b.esl && a.op == b.op && a.status == b.status && a.code == b.code &&
          a.gw == b.gw && a.attempts == b.attempts && a.latency_us == b.latency_us &&
-         a.reason == b.reason;
+         a.reason == b.reason && a.backbone_us == b.backbone_us;
 }
 inline bool same(const job_result& a, const job_result& b) {
   if (a.job != b.job || a.node != b.node || a.rejected != b.rejected || a.error != b.error ||

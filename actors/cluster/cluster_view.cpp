@@ -1,0 +1,60 @@
+#include "actors/cluster/cluster_view.hpp"
+
+#include <algorithm>
+
+#include "runtime/cluster/ownership.hpp"
+#include "runtime/core/hash.hpp"
+
+namespace shelfwire {
+
+const caf::actor& cluster_member::shard_of(esl_mac esl) const {
+  return shards[mix64(esl.value()) % shards.size()];
+}
+
+namespace {
+
+const cluster_member* pick(const std::vector<cluster_member>& ms, esl_mac esl,
+                           const std::vector<caf::node_id>& dead) {
+  auto i = cluster::rendezvous_owner(
+      esl.value(), ms.size(), [&](size_t k) { return ms[k].name_hash; },
+      [&](size_t k) {
+        auto& m = ms[k];
+        return !m.leaving && !m.shards.empty() &&
+               std::find(dead.begin(), dead.end(), m.node()) == dead.end();
+      });
+  return i ? &ms[*i] : nullptr;
+}
+
+} // namespace
+
+const cluster_member* cluster_view::owner(esl_mac esl,
+                                          const std::vector<caf::node_id>& dead) const {
+  return pick(members, esl, dead);
+}
+
+const cluster_member* cluster_view::previous_owner(esl_mac esl) const {
+  auto p = pick(previous, esl, {});
+  if (!p)
+    return nullptr;
+  return by_incarnation(p->incarnation);
+}
+
+const cluster_member* cluster_view::owner_before(const cluster_member& self, esl_mac esl) const {
+  auto i = cluster::rendezvous_owner(
+      esl.value(), members.size(), [&](size_t k) { return members[k].name_hash; },
+      [&](size_t k) {
+        auto& m = members[k];
+        return !m.leaving && !m.shards.empty() && m.incarnation != self.incarnation &&
+               m.up_since_ms < self.up_since_ms;
+      });
+  return i ? &members[*i] : nullptr;
+}
+
+const cluster_member* cluster_view::by_incarnation(uint64_t incarnation) const {
+  for (auto& m : members)
+    if (m.incarnation == incarnation)
+      return &m;
+  return nullptr;
+}
+
+} // namespace shelfwire

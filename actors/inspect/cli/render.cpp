@@ -1,0 +1,308 @@
+#include "actors/inspect/cli/render.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+#include "runtime/core/json_writer.hpp"
+
+namespace shelfwire::cli {
+
+text_table::text_table(std::vector<std::string> header) {
+  rows_.push_back(std::move(header));
+}
+
+void text_table::add(std::vector<std::string> row) {
+  rows_.push_back(std::move(row));
+}
+
+std::string text_table::str() const {
+  std::vector<size_t> width;
+  for (auto& r : rows_)
+    for (size_t i = 0; i < r.size(); ++i) {
+      if (width.size() <= i)
+        width.push_back(0);
+      width[i] = std::max(width[i], r[i].size());
+    }
+  std::string out;
+  for (auto& r : rows_) {
+    std::string line;
+    for (size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size())
+        line.append(width[i] - r[i].size() + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ')
+      line.pop_back();
+    out += line;
+    out += '\n';
+  }
+  return out;
+}
+
+std::string human_duration_ms(int64_t ms) {
+  if (ms < 0)
+    return "-";
+  char buf[32];
+  if (ms < 1'000)
+    std::snprintf(buf, sizeof buf, "%lldms", static_cast<long long>(ms));
+  else if (ms < 60'000)
+    std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(ms) / 1000.0);
+  else if (ms < 3'600'000)
+    std::snprintf(buf, sizeof buf, "%lldm%02llds", static_cast<long long>(ms / 60'000),
+                  static_cast<long long>(ms / 1000 % 60));
+  else
+    std::snprintf(buf, sizeof buf, "%lldh%02lldm", static_cast<long long>(ms / 3'600'000),
+                  static_cast<long long>(ms / 60'000 % 60));
+  return buf;
+}
+
+namespace {
+
+std::string hex16(uint64_t v) {
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::string ms_from_us(int64_t us) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", static_cast<double>(us) / 1000.0);
+  return buf;
+}
+
+void write_values(json_writer& w, const std::vector<named_value>& xs) {
+  w.begin_object();
+  for (auto& x : xs)
+    w.field(x.name, x.value);
+  w.end_object();
+}
+
+} // namespace
+
+std::string render_members(const std::vector<member_row>& rows, int64_t now_ms, output_format f) {
+  if (f == output_format::json) {
+    json_writer w;
+    w.begin_object().key("members").begin_array();
+    for (auto& m : rows) {
+      w.begin_object()
+          .field("name", m.name)
+          .field("incarnation", hex16(m.incarnation))
+          .field("endpoint", m.host + ":" + std::to_string(m.port))
+          .field("state", m.state)
+          .field("up_since_ms", m.up_since_ms)
+          .field("up_for_ms", now_ms - m.up_since_ms)
+          .field("last_heard_ms", m.last_heard_ms)
+          .end_object();
+    }
+    w.end_array().end_object();
+    return w.take() + "\n";
+  }
+  text_table t{{"NAME", "ENDPOINT", "STATE", "UP FOR", "LAST HEARD", "INCARNATION"}};
+  for (auto& m : rows)
+    t.add({m.name, m.host + ":" + std::to_string(m.port), m.state,
+           human_duration_ms(now_ms - m.up_since_ms),
+           m.last_heard_ms < 0 ? std::string{"-"} : human_duration_ms(m.last_heard_ms) + " ago",
+           hex16(m.incarnation)});
+  return t.str();
+}
+
+std::string render_node(const node_report& r, int64_t now_ms, output_format f, bool all_counters) {
+  if (f == output_format::json) {
+    json_writer w;
+    w.begin_object()
+        .field("name", r.name)
+        .field("incarnation", hex16(r.incarnation))
+        .field("endpoint", r.endpoint)
+        .field("up_since_ms", r.up_since_ms)
+        .field("running_actors", r.running_actors)
+        .field("mqtt_messages_per_s", r.mqtt_messages_per_s);
+    w.key("actors");
+    write_values(w, r.actors);
+    w.key("commands_by_state");
+    write_values(w, r.command_states);
+    w.key("routers").begin_object().field("pool_size", static_cast<int64_t>(r.routers.size()));
+    w.key("workers").begin_array();
+    for (auto& x : r.routers)
+      w.begin_object()
+          .field("index", static_cast<int64_t>(x.index))
+          .field("mailbox", x.mailbox)
+          .field("handled", x.handled)
+          .field("redis_up", x.redis_up)
+          .end_object();
+    w.end_array().end_object();
+    w.key("links").begin_array();
+    for (auto& l : r.links) {
+      w.begin_object().field("name", l.name).field("up", l.up).key("counters");
+      write_values(w, l.counters);
+      w.end_object();
+    }
+    w.end_array();
+    w.key("outcomes");
+    write_values(w, r.outcomes);
+    w.key("latency_us").begin_object();
+    for (auto& l : r.latencies)
+      w.key(l.name)
+          .begin_object()
+          .field("count", l.count)
+          .field("mean", l.mean_us)
+          .field("p50", l.p50_us)
+          .field("p90", l.p90_us)
+          .field("p99", l.p99_us)
+          .field("max", l.max_us)
+          .end_object();
+    w.end_object();
+    w.key("counters");
+    write_values(w, r.counters);
+    w.end_object();
+    return w.take() + "\n";
+  }
+  std::ostringstream out;
+  out << "node " << r.name << " at " << r.endpoint << " (incarnation " << hex16(r.incarnation)
+      << "), up " << human_duration_ms(now_ms - r.up_since_ms) << ", " << r.running_actors
+      << " actors running, " << r.mqtt_messages_per_s << " MQTT messages/s\n\n";
+  text_table actors{{"ACTORS", "COUNT"}};
+  for (auto& a : r.actors)
+    actors.add({a.name, std::to_string(a.value)});
+  out << actors.str() << "\n";
+  text_table states{{"COMMANDS BY STATE", "COUNT"}};
+  for (auto& s : r.command_states)
+    states.add({s.name, std::to_string(s.value)});
+  out << states.str() << "\n";
+  text_table routers{{"ROUTER", "MAILBOX", "HANDLED", "REDIS"}};
+  for (auto& x : r.routers)
+    routers.add({std::to_string(x.index), x.mailbox < 0 ? "?" : std::to_string(x.mailbox),
+                 std::to_string(x.handled), x.redis_up ? "up" : "down"});
+  out << "router pool: " << r.routers.size() << " routers\n" << routers.str() << "\n";
+  text_table links{{"LINK", "STATE", "COUNTERS"}};
+  for (auto& l : r.links) {
+    std::string cs;
+    for (auto& c : l.counters)
+      if (c.value != 0)
+        cs += (cs.empty() ? "" : " ") + c.name + "=" + std::to_string(c.value);
+    links.add({l.name, l.up ? "up" : "down", cs});
+  }
+  out << links.str() << "\n";
+  // Bad and repeated input, by where it came in (counted, never fatal).
+  auto counter = [&](std::string_view name) {
+    for (auto& c : r.counters)
+      if (c.name == name)
+        return c.value;
+    return int64_t{0};
+  };
+  text_table input{{"INPUT", "MALFORMED", "DUPLICATES"}};
+  input.add({"gateway responses", std::to_string(counter("replies.malformed")),
+             std::to_string(counter("replies.duplicate"))});
+  input.add({"gateway status", std::to_string(counter("status.malformed")), "-"});
+  input.add({"jobs", std::to_string(counter("jobs.rejected")) + " rejected",
+             std::to_string(counter("jobs.duplicate"))});
+  out << input.str() << "\n";
+  text_table lat{{"LATENCY (ms)", "COUNT", "MEAN", "P50", "P90", "P99", "MAX"}};
+  for (auto& l : r.latencies)
+    lat.add({l.name.size() > 3 && l.name.compare(l.name.size() - 3, 3, "_us") == 0
+                 ? l.name.substr(0, l.name.size() - 3)
+                 : l.name,
+             std::to_string(l.count), ms_from_us(l.mean_us), ms_from_us(l.p50_us),
+             ms_from_us(l.p90_us), ms_from_us(l.p99_us), ms_from_us(l.max_us)});
+  out << lat.str() << "\n";
+  text_table outc{{"OUTCOMES", "COUNT"}};
+  for (auto& o : r.outcomes)
+    outc.add({o.name, std::to_string(o.value)});
+  out << outc.str();
+  if (all_counters) {
+    text_table all{{"COUNTER", "VALUE"}};
+    for (auto& c : r.counters)
+      all.add({c.name, std::to_string(c.value)});
+    out << "\n" << all.str();
+  }
+  return out.str();
+}
+
+std::string render_commands(const command_list& l, output_format f) {
+  if (f == output_format::json) {
+    json_writer w;
+    w.begin_object().field("matching", l.matching).key("commands").begin_array();
+    for (auto& c : l.rows) {
+      w.begin_object()
+          .field("id", std::to_string(c.id))
+          .field("esl", c.esl.to_string())
+          .field("op", c.op)
+          .field("state", c.state)
+          .field("age_ms", c.age_ms)
+          .field("attempts", static_cast<int64_t>(c.attempts));
+      w.key("gateway");
+      if (c.has_gw)
+        w.value(c.gw.to_string());
+      else
+        w.null();
+      w.field("shard", static_cast<int64_t>(c.shard)).end_object();
+    }
+    w.end_array().end_object();
+    return w.take() + "\n";
+  }
+  text_table t{{"ESL", "OP", "STATE", "AGE", "ATTEMPTS", "GATEWAY", "COMMAND"}};
+  for (auto& c : l.rows)
+    t.add({c.esl.to_string(), c.op, c.state, human_duration_ms(c.age_ms),
+           std::to_string(c.attempts), c.has_gw ? c.gw.to_string() : "-", std::to_string(c.id)});
+  std::ostringstream out;
+  out << t.str() << l.rows.size() << " of " << l.matching << " matching commands, oldest first\n";
+  return out.str();
+}
+
+std::string render_route(const route_report& r, output_format f) {
+  if (f == output_format::json) {
+    json_writer w;
+    w.begin_object().field("esl", r.esl.to_string()).field("ok", r.ok);
+    w.field("stale_after_ms", r.stale_after_ms).key("candidates").begin_array();
+    for (auto& c : r.candidates)
+      w.begin_object()
+          .field("gateway", c.gw.to_string())
+          .field("rssi", static_cast<int64_t>(c.rssi))
+          .field("age_ms", c.age_ms)
+          .field("fresh", c.age_ms < r.stale_after_ms)
+          .end_object();
+    w.end_array().end_object();
+    return w.take() + "\n";
+  }
+  std::ostringstream out;
+  if (!r.ok) {
+    out << "ESL " << r.esl.to_string() << ": the routing table could not be read (Redis down?)\n";
+    return out.str();
+  }
+  if (r.candidates.empty()) {
+    out << "ESL " << r.esl.to_string() << ": no gateway has heard it (unroutable)\n";
+    return out.str();
+  }
+  text_table t{{"RANK", "GATEWAY", "RSSI (dBm)", "AGE", "FRESH"}};
+  int rank = 0;
+  for (auto& c : r.candidates)
+    t.add({rank++ == 0 ? "best" : std::to_string(rank), c.gw.to_string(), std::to_string(c.rssi),
+           human_duration_ms(c.age_ms), c.age_ms < r.stale_after_ms ? "yes" : "stale"});
+  out << "ESL " << r.esl.to_string() << "\n" << t.str();
+  return out.str();
+}
+
+std::string render_scale(const std::vector<std::pair<std::string, scale_result>>& results,
+                         output_format f) {
+  if (f == output_format::json) {
+    json_writer w;
+    w.begin_object().key("results").begin_array();
+    for (auto& [node, r] : results)
+      w.begin_object()
+          .field("node", node)
+          .field("ok", r.error == control_errc::none)
+          .field("pool", r.pool)
+          .field("before", static_cast<int64_t>(r.before))
+          .field("after", static_cast<int64_t>(r.after))
+          .field("message", r.message)
+          .end_object();
+    w.end_array().end_object();
+    return w.take() + "\n";
+  }
+  std::string out;
+  for (auto& [node, r] : results)
+    out += node + ": " + r.message + "\n";
+  return out;
+}
+
+} // namespace shelfwire::cli

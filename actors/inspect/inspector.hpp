@@ -1,0 +1,54 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/fwd.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/messages/messages.hpp"
+#include "actors/node/node_context.hpp"
+
+namespace shelfwire {
+
+/// The node's inspector: answers shelfwire-inspect's views and carries out
+/// its control actions. The client reaches it through the cluster manager
+/// on the node's CAF endpoint ((inspect_atom) -> this actor).
+///
+/// Views (read-only, open to anyone who can reach the endpoint; see
+/// docs/operations.md): (inspect_atom, node_atom) -> node_report, gathered
+/// from the supervisors, the routers and the metrics registry;
+/// (inspect_atom, commands_atom, command_query) -> command_list, the oldest
+/// matching commands of every shard; (inspect_atom, route_atom, esl_mac) ->
+/// route_report, one router's lookup in the RSSI table.
+///
+/// Control: (scale_atom, pool, size, token, requested_by) -> scale_result. Only with the
+/// node's `inspect.token`; refused (and logged) otherwise. Scaling "routers"
+/// adds routers to the pool, or takes the newest out: a router taken out
+/// answers what it holds, hands what still reaches it back to the pool and
+/// stops (router.hpp). One scale at a time; the answer comes once the pool
+/// has its new size.
+///
+/// Runs on the CAF scheduler, one per node. Samples the MQTT message rate
+/// once a second.
+struct inspector_state {
+  static inline const char* name = "shelfwire.inspector";
+
+  node_context_ptr ctx;
+  std::vector<named_value> fixed_actors; ///< long-lived actors by kind (set at start)
+  size_t next_router_index = 0;
+  int64_t up_since_ms = 0;
+  int64_t last_mqtt_messages = -1;
+  int64_t mqtt_messages_per_s = 0;
+};
+
+/// Sizes a control action accepts.
+constexpr int32_t max_router_pool_size = 256;
+
+/// `fixed_actors`: the node's long-lived actors by kind, for the `node`
+/// view; `next_router_index`: the index the next router spawned gets.
+caf::behavior inspector(caf::stateful_actor<inspector_state>* self, node_context_ptr ctx,
+                        std::vector<named_value> fixed_actors, size_t next_router_index);
+
+} // namespace shelfwire
