@@ -21,6 +21,7 @@ struct job_client::impl {
   std::unordered_map<std::string, wire::job_result> results;
   std::set<std::string> seen;
   std::deque<wire::job_rejection> rejections;
+  std::function<void(wire::job_result&&)> on_result; ///< set before start: no lock
   uint64_t received = 0;
   uint64_t duplicates = 0;
   uint64_t undecodable = 0;
@@ -33,7 +34,7 @@ job_client::job_client(mqtt::client_options mqtt, std::string topic_prefix, metr
   auto* d = impl_.get();
   d->client->subscribe(d->prefix + "/+/result", 1, [d](mqtt::message&& m) {
     auto r = wire::decode_job_result(m.payload);
-    std::lock_guard<std::mutex> g{d->mtx};
+    std::unique_lock<std::mutex> g{d->mtx};
     if (!r) {
       ++d->undecodable;
       return;
@@ -41,6 +42,11 @@ job_client::job_client(mqtt::client_options mqtt, std::string topic_prefix, metr
     ++d->received;
     if (!d->seen.insert(r->job).second) {
       ++d->duplicates;
+      return;
+    }
+    if (d->on_result) {
+      g.unlock();
+      d->on_result(std::move(*r));
       return;
     }
     auto w = d->waiters.find(r->job);
@@ -64,6 +70,10 @@ job_client::job_client(mqtt::client_options mqtt, std::string topic_prefix, metr
 
 job_client::~job_client() {
   stop();
+}
+
+void job_client::on_result(std::function<void(wire::job_result&&)> fn) {
+  impl_->on_result = std::move(fn);
 }
 
 bool job_client::start() {

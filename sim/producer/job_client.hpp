@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +24,11 @@ public:
   ~job_client();
   job_client(const job_client&) = delete;
   job_client& operator=(const job_client&) = delete;
+
+  /// Hands every result to `fn` on paho's receive thread instead of keeping
+  /// it for wait_result / wait_any_result: event-driven producers need no
+  /// thread per job. `fn` must not block (it may submit). Set before start().
+  void on_result(std::function<void(wire::job_result&&)> fn);
 
   bool start();
   bool wait_ready(std::chrono::milliseconds timeout);

@@ -5,13 +5,17 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <mutex>
 #include <random>
 #include <sstream>
 #include <thread>
+#include <unordered_map>
 
 #include "runtime/core/clock.hpp"
 #include "runtime/core/json_writer.hpp"
@@ -65,6 +69,23 @@ struct environment {
   std::vector<child_process> nodes;
   std::vector<std::string> node_names;
 };
+
+/// CPU seconds used so far by each part of the run.
+struct cpu_sample {
+  double sim = 0, nodes = 0, broker = 0, redis = 0;
+};
+
+cpu_sample cpu_now(const environment& env) {
+  cpu_sample c;
+  c.sim = self_cpu_seconds();
+  for (auto& n : env.nodes)
+    c.nodes += cpu_seconds(n.pid());
+  if (env.broker)
+    c.broker = cpu_seconds(env.broker->pid());
+  if (env.redis)
+    c.redis = cpu_seconds(env.redis->pid());
+  return c;
+}
 
 /// The store the emulator plays and the ground truth the report judges by.
 store_params params_of(const scenario& sc) {
@@ -172,6 +193,111 @@ wire::job_submission make_task(const std::string& id, const std::vector<esl_mac>
   return job;
 }
 
+/// Submits tasks and matches their results. Results arrive on paho's
+/// receive thread (job_client::on_result); in the closed loop the worker's
+/// next task is submitted right there, so a worker is a task in flight, not
+/// a thread. One upkeep thread retries submissions the broker refused and
+/// gives up on tasks without a result after the task timeout.
+class task_driver {
+public:
+  task_driver(job_client& producer, collector& col, int64_t task_timeout_ms)
+      : producer_(producer)
+      , col_(col)
+      , timeout_us_(task_timeout_ms * 1000) {
+    producer_.on_result([this](wire::job_result&& r) { on_result(std::move(r)); });
+  }
+
+  /// Closed loop: what to submit when a task ends (nullopt: nothing left).
+  void set_next(std::function<std::optional<wire::job_submission>()> next) {
+    next_ = std::move(next);
+  }
+
+  /// Submits a new task (counted as submitted once, retried while the broker
+  /// link is down).
+  void submit(wire::job_submission job) {
+    col_.submitted(job.commands.size());
+    {
+      std::lock_guard<std::mutex> g{mtx_};
+      pending_.emplace(job.job, steady_now_us());
+    }
+    if (!producer_.submit(job)) {
+      std::lock_guard<std::mutex> g{mtx_};
+      unsent_.push_back(std::move(job));
+    }
+  }
+
+  /// Retries and times out until `total` tasks have ended.
+  void run_until(int64_t total) {
+    std::unique_lock<std::mutex> lk{mtx_};
+    while (ended_ < total) {
+      cv_.wait_for(lk, std::chrono::milliseconds{50});
+      while (!unsent_.empty()) {
+        auto job = std::move(unsent_.front());
+        unsent_.pop_front();
+        if (pending_.count(job.job) == 0)
+          continue; // timed out meanwhile
+        lk.unlock();
+        bool sent = producer_.submit(job);
+        lk.lock();
+        if (!sent) {
+          unsent_.push_front(std::move(job)); // broker link down: next round
+          break;
+        }
+      }
+      auto now = steady_now_us();
+      std::vector<std::string> expired;
+      for (auto& [job, t0] : pending_)
+        if (now - t0 > timeout_us_)
+          expired.push_back(job);
+      for (auto& job : expired) {
+        pending_.erase(job);
+        ++ended_;
+        lk.unlock();
+        col_.result(std::nullopt, 0);
+        submit_next();
+        lk.lock();
+      }
+    }
+  }
+
+private:
+  void on_result(wire::job_result&& r) {
+    int64_t t0 = 0;
+    bool last = false;
+    {
+      std::lock_guard<std::mutex> g{mtx_};
+      auto i = pending_.find(r.job);
+      if (i == pending_.end())
+        return; // not ours, or given up on
+      t0 = i->second;
+      pending_.erase(i);
+      ++ended_;
+      last = pending_.empty();
+    }
+    col_.result(std::optional<wire::job_result>{std::move(r)}, t0);
+    submit_next();
+    if (last)
+      cv_.notify_one(); // perhaps the end: let run_until look
+  }
+
+  void submit_next() {
+    if (!next_)
+      return;
+    if (auto job = next_())
+      submit(std::move(*job));
+  }
+
+  job_client& producer_;
+  collector& col_;
+  int64_t timeout_us_;
+  std::function<std::optional<wire::job_submission>()> next_;
+  std::mutex mtx_;
+  std::condition_variable cv_;
+  std::unordered_map<std::string, int64_t> pending_; ///< job -> submitted at
+  std::deque<wire::job_submission> unsent_;
+  int64_t ended_ = 0; ///< tasks with a result or given up on
+};
+
 } // namespace
 
 run_report run_scenario(const scenario& sc, std::ostream& out) {
@@ -180,7 +306,6 @@ run_report run_scenario(const scenario& sc, std::ostream& out) {
   rep.mode = sc.mode;
   rep.nodes = sc.nodes;
   environment env;
-  auto cpu_sim0 = self_cpu_seconds();
 
   // 1. Servers.
   std::string url = sc.broker_url;
@@ -346,21 +471,17 @@ run_report run_scenario(const scenario& sc, std::ostream& out) {
 
   // 5. The producer.
   job_client producer{client_opts(url, "shelfwire-sim-producer"), "esl/jobs", reg};
+  task_driver driver{producer, col, sc.task_timeout_ms};
   producer.start();
   producer.wait_ready(30s);
   auto k = static_cast<size_t>(sc.commands_per_task);
   std::atomic<bool> finished{false};
+  auto cpu0 = cpu_now(env); // the report counts CPU during the load only
   auto start = std::chrono::steady_clock::now();
   auto elapsed_ms = [&] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                  start)
         .count();
-  };
-  auto submit = [&](const wire::job_submission& job) {
-    bool sent = false;
-    for (int attempt = 0; attempt < 100 && !(sent = producer.submit(job)); ++attempt)
-      std::this_thread::sleep_for(50ms); // broker link down: retry the submission
-    return sent;
   };
 
   std::mutex out_mtx; // the events and progress threads both print
@@ -441,62 +562,22 @@ run_report run_scenario(const scenario& sc, std::ostream& out) {
     }
   }};
 
+  std::thread upkeep{[&] { driver.run_until(total_tasks); }};
   if (sc.mode == "closed") {
+    // `workers` tasks in flight: each result submits the next task.
     std::atomic<int64_t> next_task{0};
-    auto worker = [&] {
-      for (;;) {
-        auto t = next_task.fetch_add(1);
-        if (t >= sc.tasks)
-          return;
-        auto job =
-            make_task(sc.name + "-" + std::to_string(t), esls, static_cast<size_t>(t) * k, k, t);
-        col.submitted(job.commands.size());
-        auto t0 = steady_now_us();
-        auto res = submit(job) ? producer.wait_result(job.job,
-                                                      std::chrono::milliseconds{sc.task_timeout_ms})
-                               : std::nullopt;
-        col.result(res, t0);
-      }
+    auto next = [&]() -> std::optional<wire::job_submission> {
+      auto t = next_task.fetch_add(1);
+      if (t >= sc.tasks)
+        return std::nullopt;
+      return make_task(sc.name + "-" + std::to_string(t), esls, static_cast<size_t>(t) * k, k, t);
     };
-    std::vector<std::thread> workers;
+    driver.set_next(next);
     for (int64_t w = 0; w < sc.workers; ++w)
-      workers.emplace_back(worker);
-    for (auto& w : workers)
-      w.join();
+      if (auto job = next())
+        driver.submit(std::move(*job));
   } else {
-    // Open loop and reprice: submit on a schedule, collect whatever comes back.
-    std::mutex pmtx;
-    std::unordered_map<std::string, int64_t> pending; // job -> submitted at
-    std::atomic<bool> all_submitted{false};
-    std::thread collector_thread{[&] {
-      int64_t quiet_since = steady_now_us();
-      for (;;) {
-        auto res = producer.wait_any_result(100ms);
-        if (res) {
-          int64_t t0 = 0;
-          {
-            std::lock_guard<std::mutex> g{pmtx};
-            auto i = pending.find(res->job);
-            if (i == pending.end())
-              continue; // not ours (or a duplicate)
-            t0 = i->second;
-            pending.erase(i);
-          }
-          col.result(res, t0);
-          quiet_since = steady_now_us();
-          continue;
-        }
-        std::lock_guard<std::mutex> g{pmtx};
-        if (all_submitted && pending.empty())
-          return;
-        if (all_submitted && steady_now_us() - quiet_since > sc.task_timeout_ms * 1000) {
-          for (size_t i = 0; i < pending.size(); ++i)
-            col.result(std::nullopt, 0);
-          pending.clear();
-          return;
-        }
-      }
-    }};
+    // Open loop and reprice: submit on a schedule.
     std::vector<esl_mac> targets = esls;
     if (sc.mode == "reprice") {
       targets.clear();
@@ -516,22 +597,12 @@ run_report run_scenario(const scenario& sc, std::ostream& out) {
       auto n = sc.mode == "reprice"
                    ? std::min<size_t>(k, targets.size() - static_cast<size_t>(t) * k)
                    : k;
-      auto job =
-          make_task(sc.name + "-" + std::to_string(t), targets, static_cast<size_t>(t) * k, n, t);
-      col.submitted(job.commands.size());
-      {
-        std::lock_guard<std::mutex> g{pmtx};
-        pending.emplace(job.job, steady_now_us());
-      }
-      if (!submit(job)) {
-        std::lock_guard<std::mutex> g{pmtx};
-        pending.erase(job.job);
-        col.result(std::nullopt, 0);
-      }
+      driver.submit(
+          make_task(sc.name + "-" + std::to_string(t), targets, static_cast<size_t>(t) * k, n, t));
     }
-    all_submitted = true;
-    collector_thread.join();
   }
+  upkeep.join();
+  producer.stop(); // no result callbacks into the driver from here on
   finished = true;
   progress.join();
   events.join();
@@ -543,13 +614,11 @@ run_report run_scenario(const scenario& sc, std::ostream& out) {
   rep.end_to_end_us = col.end_to_end.snapshot();
   rep.best_route_ratio =
       rep.routed ? static_cast<double>(rep.best_routed) / static_cast<double>(rep.routed) : 0;
-  rep.cpu_sim_s = self_cpu_seconds() - cpu_sim0;
-  for (auto& n : env.nodes)
-    rep.cpu_nodes_s += cpu_seconds(n.pid());
-  if (env.broker)
-    rep.cpu_broker_s = cpu_seconds(env.broker->pid());
-  if (env.redis)
-    rep.cpu_redis_s = cpu_seconds(env.redis->pid());
+  auto cpu1 = cpu_now(env);
+  rep.cpu_sim_s = cpu1.sim - cpu0.sim;
+  rep.cpu_nodes_s = cpu1.nodes - cpu0.nodes;
+  rep.cpu_broker_s = cpu1.broker - cpu0.broker;
+  rep.cpu_redis_s = cpu1.redis - cpu0.redis;
   // The nodes' counters: wait for snapshots taken after the last outcome.
   auto ended_at_nodes = [&] {
     int64_t n = 0;
@@ -626,9 +695,10 @@ void print_summary(const run_report& r, std::ostream& out) {
   }
   auto total = r.cpu_sim_s + r.cpu_nodes_s + r.cpu_broker_s + r.cpu_redis_s;
   std::snprintf(buf, sizeof(buf),
-                "CPU seconds: simulator %.2f (%.0f %%), nodes %.2f, broker %.2f, redis %.2f\n",
+                "CPU seconds during the load: simulator %.2f (%.0f %%), nodes %.2f, broker %.2f, "
+                "redis %.2f (%.2f cores busy on average)\n",
                 r.cpu_sim_s, total > 0 ? 100.0 * r.cpu_sim_s / total : 0.0, r.cpu_nodes_s,
-                r.cpu_broker_s, r.cpu_redis_s);
+                r.cpu_broker_s, r.cpu_redis_s, r.seconds > 0 ? total / r.seconds : 0.0);
   out << buf;
 }
 
@@ -680,6 +750,7 @@ std::string report_json(const run_report& r) {
   w.field("broker", r.cpu_broker_s);
   w.field("redis", r.cpu_redis_s);
   w.field("simulator_share", total > 0 ? r.cpu_sim_s / total : 0.0);
+  w.field("cores_busy", r.seconds > 0 ? total / r.seconds : 0.0);
   w.end_object();
   w.key("plots").begin_array();
   for (auto& p : r.plots)
