@@ -34,8 +34,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string metrics_topic = "shelfwire/metrics";
-
 std::vector<std::string> split_args(const std::string& s) {
   std::vector<std::string> out;
   std::istringstream in{s};
@@ -200,10 +198,11 @@ wire::job_submission make_task(const std::string& id, const std::vector<esl_mac>
 /// gives up on tasks without a result after the task timeout.
 class task_driver {
 public:
-  task_driver(job_client& producer, collector& col, int64_t task_timeout_ms)
+  task_driver(job_client& producer, collector& col, int64_t task_timeout_ms, const run_control& ctl)
       : producer_(producer)
       , col_(col)
-      , timeout_us_(task_timeout_ms * 1000) {
+      , timeout_us_(task_timeout_ms * 1000)
+      , ctl_(ctl) {
     producer_.on_result([this](wire::job_result&& r) { on_result(std::move(r)); });
   }
 
@@ -219,6 +218,7 @@ public:
     {
       std::lock_guard<std::mutex> g{mtx_};
       pending_.emplace(job.job, steady_now_us());
+      ++submitted_;
     }
     if (!producer_.submit(job)) {
       std::lock_guard<std::mutex> g{mtx_};
@@ -226,10 +226,12 @@ public:
     }
   }
 
-  /// Retries and times out until `total` tasks have ended.
+  /// Retries and times out until `total` tasks have ended; after a stop
+  /// request, until those submitted have (after an abort: at once, the
+  /// tasks in flight given up).
   void run_until(int64_t total) {
     std::unique_lock<std::mutex> lk{mtx_};
-    while (ended_ < total) {
+    while (ended_ < (ctl_.stop ? submitted_ : total)) {
       cv_.wait_for(lk, std::chrono::milliseconds{50});
       while (!unsent_.empty()) {
         auto job = std::move(unsent_.front());
@@ -247,7 +249,7 @@ public:
       auto now = steady_now_us();
       std::vector<std::string> expired;
       for (auto& [job, t0] : pending_)
-        if (now - t0 > timeout_us_)
+        if (now - t0 > timeout_us_ || ctl_.abort)
           expired.push_back(job);
       for (auto& job : expired) {
         pending_.erase(job);
@@ -281,7 +283,7 @@ private:
   }
 
   void submit_next() {
-    if (!next_)
+    if (!next_ || ctl_.stop)
       return;
     if (auto job = next_())
       submit(std::move(*job));
@@ -293,19 +295,37 @@ private:
   std::function<std::optional<wire::job_submission>()> next_;
   std::mutex mtx_;
   std::condition_variable cv_;
+  const run_control& ctl_;
   std::unordered_map<std::string, int64_t> pending_; ///< job -> submitted at
   std::deque<wire::job_submission> unsent_;
+  int64_t submitted_ = 0;
   int64_t ended_ = 0; ///< tasks with a result or given up on
 };
 
 } // namespace
 
 run_report run_scenario(const scenario& sc, std::ostream& out) {
+  run_control ctl;
+  return run_scenario(sc, out, ctl);
+}
+
+run_report run_scenario(const scenario& sc, std::ostream& out, const run_control& ctl) {
+  const std::string& metrics_topic = sc.metrics_topic;
   run_report rep;
   rep.scenario = sc.name;
   rep.mode = sc.mode;
   rep.nodes = sc.nodes;
+  rep.external = sc.nodes == 0;
   environment env;
+  // Waits that a stop request ends early (the run then stops what it started).
+  auto wait_or_stop = [&](auto pred, std::chrono::milliseconds timeout) {
+    return wait_until([&] { return ctl.stop.load() || pred(); }, timeout) && !ctl.stop;
+  };
+  auto interrupted = [&] {
+    out << "stop requested before the load began: stopping what the run started\n";
+    rep.interrupted = true;
+    return rep;
+  };
 
   // 1. Servers.
   std::string url = sc.broker_url;
@@ -315,14 +335,21 @@ run_report run_scenario(const scenario& sc, std::ostream& out) {
   }
   std::string redis_host = sc.redis_host;
   int64_t redis_port = sc.redis_port;
-  if (redis_host.empty()) {
+  if (redis_host.empty() && !rep.external) {
     env.redis = std::make_unique<redis_server>();
     redis_host = "127.0.0.1";
     redis_port = env.redis->port();
   }
-  out << "shelfwire-sim: scenario '" << sc.name << "': " << sc.nodes << " node(s), " << sc.stores
-      << " store(s) of " << sc.gateways << " gateways and " << sc.esls << " ESLs; broker " << url
-      << ", redis " << redis_host << ":" << redis_port << "\n";
+  out << "shelfwire-sim: scenario '" << sc.name << "': ";
+  if (rep.external)
+    out << "a running cluster";
+  else
+    out << sc.nodes << " node(s)";
+  out << ", " << sc.stores << " store(s) of " << sc.gateways << " gateways and " << sc.esls
+      << " ESLs; broker " << url;
+  if (!rep.external)
+    out << ", redis " << redis_host << ":" << redis_port;
+  out << "\n";
 
   // 2. The bare broker's ceiling, before anything else uses the broker.
   if (sc.ceiling && env.broker) {
@@ -376,19 +403,32 @@ run_report run_scenario(const scenario& sc, std::ostream& out) {
     env.node_names.push_back(name);
   }
   auto cluster_formed = [&] {
+    if (rep.external) // its nodes' (retained) metrics snapshots
+      return watch.nodes() > 0;
     for (auto& n : env.node_names)
       if (watch.value(n, "cluster.members") != sc.nodes)
         return false;
     return true;
   };
-  if (!wait_until([&] { return cluster_formed(); }, 60s)) {
+  if (!wait_or_stop([&] { return cluster_formed(); }, 60s)) {
+    if (ctl.stop)
+      return interrupted();
+    if (rep.external)
+      out << "no shelfwire node publishes metrics on '" << metrics_topic << "' at " << url
+          << ": is the cluster running, and is this its broker?\n";
     for (size_t i = 0; i < env.nodes.size(); ++i)
       out << "node " << env.node_names[i] << " did not come up or join:\n"
           << env.nodes[i].log_tail();
     rep.lost = 1;
     return rep;
   }
-  out << "cluster of " << sc.nodes << " node(s) formed\n";
+  if (rep.external) {
+    rep.nodes = static_cast<int64_t>(watch.nodes());
+    out << "targeting a running cluster: " << rep.nodes << " node(s) publish metrics on '"
+        << metrics_topic << "'\n";
+  } else {
+    out << "cluster of " << sc.nodes << " node(s) formed\n";
+  }
 
   // 4. The store(s): emulated gateways advertise; wait until the table has it all.
   std::unique_ptr<store_model> model;
@@ -456,11 +496,15 @@ run_report run_scenario(const scenario& sc, std::ostream& out) {
   if (sc.status_interval_ms > 0)
     emu.advertise_every(std::chrono::milliseconds{sc.status_interval_ms});
   auto converge_start = steady_now_us();
-  if (!wait_until(
+  if (!wait_or_stop(
           [&] {
             return watch.sum("status.adverts_applied") - applied0 >= static_cast<int64_t>(adverts);
           },
           120s)) {
+    if (ctl.stop) {
+      emu.stop();
+      return interrupted();
+    }
     out << "the routing table did not converge: " << watch.sum("status.adverts_applied") - applied0
         << "/" << adverts << " adverts\n";
     rep.lost = 1;
@@ -471,12 +515,22 @@ run_report run_scenario(const scenario& sc, std::ostream& out) {
 
   // 5. The producer.
   job_client producer{client_opts(url, "shelfwire-sim-producer"), "esl/jobs", reg};
-  task_driver driver{producer, col, sc.task_timeout_ms};
+  task_driver driver{producer, col, sc.task_timeout_ms, ctl};
   producer.start();
   producer.wait_ready(30s);
   auto k = static_cast<size_t>(sc.commands_per_task);
   std::atomic<bool> finished{false};
   auto cpu0 = cpu_now(env); // the report counts CPU during the load only
+  // The nodes' counters as deltas over the load (a running cluster's include
+  // what it did before).
+  static const char* const counted[] = {
+      "outcomes.acked",    "outcomes.nacked",     "outcomes.timed_out", "outcomes.unroutable",
+      "outcomes.failed",   "outcomes.superseded", "replies.duplicate",  "replies.late",
+      "replies.malformed", "status.malformed",    "replies.received",   "replies.crossed"};
+  std::map<std::string, int64_t> base;
+  for (auto* c : counted)
+    base[c] = watch.sum(c);
+  auto delta = [&](const char* name) { return watch.sum(name) - base[name]; };
   auto start = std::chrono::steady_clock::now();
   auto elapsed_ms = [&] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
@@ -556,7 +610,7 @@ run_report run_scenario(const scenario& sc, std::ostream& out) {
                     secs, static_cast<unsigned long long>(col.tasks_done.load()),
                     static_cast<long long>(total_tasks), static_cast<unsigned long long>(ended),
                     static_cast<double>(ended) / std::max(secs, 1e-9),
-                    static_cast<long long>(watch.sum("replies.crossed")));
+                    static_cast<long long>(delta("replies.crossed")));
       std::lock_guard<std::mutex> g{out_mtx};
       out << line << std::flush;
     }
@@ -567,6 +621,8 @@ run_report run_scenario(const scenario& sc, std::ostream& out) {
     // `workers` tasks in flight: each result submits the next task.
     std::atomic<int64_t> next_task{0};
     auto next = [&]() -> std::optional<wire::job_submission> {
+      if (ctl.stop)
+        return std::nullopt;
       auto t = next_task.fetch_add(1);
       if (t >= sc.tasks)
         return std::nullopt;
@@ -587,12 +643,14 @@ run_report run_scenario(const scenario& sc, std::ostream& out) {
     }
     auto period_us = sc.mode == "open" ? 1'000'000 / std::max<int64_t>(sc.rate_tps, 1) : 0;
     auto t_start = steady_now_us();
-    for (int64_t t = 0; t < total_tasks; ++t) {
+    for (int64_t t = 0; t < total_tasks && !ctl.stop; ++t) {
       if (period_us > 0) {
         auto due = t_start + t * period_us;
         while (steady_now_us() < due)
           std::this_thread::sleep_for(std::chrono::microseconds{
               std::min<int64_t>(due - steady_now_us(), 1000)}); // pacing, not synchronisation
+        if (ctl.stop)
+          break;
       }
       auto n = sc.mode == "reprice"
                    ? std::min<size_t>(k, targets.size() - static_cast<size_t>(t) * k)
@@ -603,6 +661,10 @@ run_report run_scenario(const scenario& sc, std::ostream& out) {
   }
   upkeep.join();
   producer.stop(); // no result callbacks into the driver from here on
+  if (ctl.stop) {
+    rep.interrupted = true;
+    out << "stopped on request after " << col.tasks_done.load() << " tasks\n";
+  }
   finished = true;
   progress.join();
   events.join();
@@ -620,17 +682,20 @@ run_report run_scenario(const scenario& sc, std::ostream& out) {
   rep.cpu_broker_s = cpu1.broker - cpu0.broker;
   rep.cpu_redis_s = cpu1.redis - cpu0.redis;
   // The nodes' counters: wait for snapshots taken after the last outcome.
+  // (A running cluster publishes them every metrics.interval-ms, 10 s by default.)
   auto ended_at_nodes = [&] {
     int64_t n = 0;
-    for (auto* o : {"acked", "nacked", "timed_out", "unroutable", "failed", "superseded"})
-      n += watch.sum(std::string{"outcomes."} + o);
+    for (auto* o : {"outcomes.acked", "outcomes.nacked", "outcomes.timed_out",
+                    "outcomes.unroutable", "outcomes.failed", "outcomes.superseded"})
+      n += delta(o);
     return n;
   };
-  wait_until([&] { return ended_at_nodes() >= static_cast<int64_t>(ended); }, 5s);
-  rep.duplicates_dropped = watch.sum("replies.duplicate") + watch.sum("replies.late");
-  rep.malformed = watch.sum("replies.malformed") + watch.sum("status.malformed");
-  rep.replies_received = watch.sum("replies.received");
-  rep.cross_node_replies = watch.sum("replies.crossed");
+  wait_until([&] { return ctl.abort || ended_at_nodes() >= static_cast<int64_t>(ended); },
+             rep.external ? 25s : 5s);
+  rep.duplicates_dropped = delta("replies.duplicate") + delta("replies.late");
+  rep.malformed = delta("replies.malformed") + delta("status.malformed");
+  rep.replies_received = delta("replies.received");
+  rep.cross_node_replies = delta("replies.crossed");
 
   // 6. Stop what we started: nodes first (they drain), then the rest.
   emu.stop();
@@ -693,6 +758,14 @@ void print_summary(const run_report& r, std::ostream& out) {
                   r.broker_ceiling.rps, 100.0 * r.throughput_cps / r.broker_ceiling.rps);
     out << buf;
   }
+  if (r.external) {
+    std::snprintf(buf, sizeof(buf),
+                  "CPU seconds during the load: simulator %.2f (the running cluster's processes "
+                  "are not measured)\n",
+                  r.cpu_sim_s);
+    out << buf;
+    return;
+  }
   auto total = r.cpu_sim_s + r.cpu_nodes_s + r.cpu_broker_s + r.cpu_redis_s;
   std::snprintf(buf, sizeof(buf),
                 "CPU seconds during the load: simulator %.2f (%.0f %%), nodes %.2f, broker %.2f, "
@@ -718,6 +791,8 @@ std::string report_json(const run_report& r) {
   w.field("scenario", r.scenario);
   w.field("mode", r.mode);
   w.field("nodes", r.nodes);
+  w.field("external_cluster", r.external);
+  w.field("interrupted", r.interrupted);
   w.field("tasks", r.tasks);
   w.field("tasks_lost", r.tasks_lost);
   w.field("rejected_tasks", r.rejected_tasks);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <iosfwd>
 #include <string>
@@ -43,11 +44,24 @@ struct run_report {
   double cpu_sim_s = 0, cpu_nodes_s = 0, cpu_broker_s = 0, cpu_redis_s = 0;
   std::vector<std::string> plots; ///< PNG files written
   int nodes_failed_to_stop = 0;   ///< nodes that did not exit 0 on SIGTERM
+  bool external = false;          ///< ran against a cluster it did not start
+  bool interrupted = false;       ///< a stop request ended the load early
+};
+
+/// Stop requests from outside the run (SIGTERM/SIGINT in shelfwire-sim):
+/// `stop` submits no new tasks and waits for those in flight; `abort` gives
+/// up on those too. Either way everything the run started is stopped.
+struct run_control {
+  std::atomic<bool> stop{false};
+  std::atomic<bool> abort{false};
 };
 
 /// Runs a scenario end to end: starts what it needs (broker, Redis, node
 /// processes, emulated gateways), drives the load, prints progress to `out`,
-/// stops everything it started and returns the report.
+/// stops everything it started and returns the report. With `cluster.nodes =
+/// 0` it starts no nodes (nor Redis): it drives the running cluster whose
+/// broker `cluster.broker-url` names, and counts its metrics as deltas.
+run_report run_scenario(const scenario& sc, std::ostream& out, const run_control& ctl);
 run_report run_scenario(const scenario& sc, std::ostream& out);
 
 /// The console summary table.

@@ -19,11 +19,20 @@ const config::schema<scenario>& scenario_schema() {
         "One line on what it shows.");
     s.add_section("cluster", "What runs the system under test.");
     s.integer(
-        "cluster.nodes", [](auto& o) -> auto& { return o.nodes; }, 1, 64,
-        "shelfwire-node processes to start.");
+        "cluster.nodes", [](auto& o) -> auto& { return o.nodes; }, 0, 64,
+        "shelfwire-node processes to start; 0 = start none and drive the running cluster "
+        "whose broker cluster.broker-url names (it must publish metrics on "
+        "shelfwire/metrics; CPU is then not measured).");
     s.string(
         "cluster.node-args", [](auto& o) -> auto& { return o.node_args; },
         "Extra options for every node, space separated: \"--routers.pool-size=8 ...\".");
+    s.string(
+        "cluster.metrics-topic", [](auto& o) -> auto& { return o.metrics_topic; },
+        "metrics.topic of the nodes (set on those it starts; a running cluster's must match).",
+        "an MQTT topic without wildcards",
+        [](std::string_view v) {
+          return !v.empty() && v.find_first_of("+#") == std::string_view::npos;
+        });
     s.string(
         "cluster.broker-url", [](auto& o) -> auto& { return o.broker_url; },
         "Use this broker instead of starting one (tcp://host:port); empty = start one.",

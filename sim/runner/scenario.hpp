@@ -16,13 +16,14 @@ struct scenario {
   std::string name = "unnamed";
   std::string description;
   // [cluster]
-  int64_t nodes = 1;      ///< shelfwire-node processes to start
+  int64_t nodes = 1;      ///< shelfwire-node processes to start; 0 = a running cluster
   std::string node_args;  ///< extra `--section.key=value ...` for every node
   std::string broker_url; ///< empty: start our own mosquitto
   std::string redis_host; ///< empty: start our own redis-server
   int64_t redis_port = 6379;
   int64_t routers = 0;                     ///< routers.pool-size of every node; 0 = node default
   std::string reply_routing = "addressed"; ///< cluster.reply-routing of every node
+  std::string metrics_topic = "shelfwire/metrics"; ///< the nodes' metrics.topic
   // [store]
   std::string model = "floor"; ///< "floor" (floor plan, path loss) or "simple"
   int64_t stores = 1;          ///< a chain: stores with distinct gateways and ESLs
