@@ -617,17 +617,18 @@ run_report run_scenario(const scenario& sc, std::ostream& out, const run_control
   }};
 
   std::thread upkeep{[&] { driver.run_until(total_tasks); }};
+  // Closed loop: `workers` tasks in flight, each result submits the next
+  // task (from paho's thread: whatever `next` uses lives until the end).
+  std::atomic<int64_t> next_task{0};
+  auto next = [&]() -> std::optional<wire::job_submission> {
+    if (ctl.stop)
+      return std::nullopt;
+    auto t = next_task.fetch_add(1);
+    if (t >= sc.tasks)
+      return std::nullopt;
+    return make_task(sc.name + "-" + std::to_string(t), esls, static_cast<size_t>(t) * k, k, t);
+  };
   if (sc.mode == "closed") {
-    // `workers` tasks in flight: each result submits the next task.
-    std::atomic<int64_t> next_task{0};
-    auto next = [&]() -> std::optional<wire::job_submission> {
-      if (ctl.stop)
-        return std::nullopt;
-      auto t = next_task.fetch_add(1);
-      if (t >= sc.tasks)
-        return std::nullopt;
-      return make_task(sc.name + "-" + std::to_string(t), esls, static_cast<size_t>(t) * k, k, t);
-    };
     driver.set_next(next);
     for (int64_t w = 0; w < sc.workers; ++w)
       if (auto job = next())

@@ -20,6 +20,13 @@
 //
 // paho is built without frame pointers: the fast unwinder stops inside it and
 // would lose the MQTTAsync_send frame, so allocation stacks use the slow one.
+//
+// The outage tests kill the broker while messages stream in: paho 1.3.12 then
+// leaks the buffer of a packet it had half read (allocated on its receive
+// thread, no frame of ours in the stack; seen once in CI, 124,800 bytes).
+// Suppressed here by paho's library name, which also hides leaks made by our
+// receive callbacks in these tests; the MQTT port tests
+// (tests/integration/mqtt) keep the narrow suppression and do check that path.
 
 extern "C" const char* __asan_default_options();
 extern "C" const char* __lsan_default_suppressions();
@@ -29,5 +36,5 @@ extern "C" const char* __asan_default_options() {
 }
 
 extern "C" const char* __lsan_default_suppressions() {
-  return "leak:MQTTAsync_send\nleak:libcaf_io.so\n";
+  return "leak:MQTTAsync_send\nleak:libcaf_io.so\nleak:libpaho-mqtt3a.so\n";
 }
