@@ -48,7 +48,9 @@ schema<node_options> build_node_schema() {
   s.enumeration(
       "scheduler.policy", [](auto& o) -> auto& { return o.scheduler_policy; },
       {"stealing", "sharing"},
-      "Scheduling policy: work stealing (per-thread queues) or sharing (one queue).");
+      "Scheduling policy: sharing (one queue; idle threads sleep until work arrives) or "
+      "stealing (per-thread queues; idle threads poll with short sleeps, which costs CPU on "
+      "small machines and when several nodes share one).");
 
   s.add_section("log", "Logging (spdlog).");
   s.enumeration(

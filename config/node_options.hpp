@@ -31,7 +31,7 @@ struct node_options {
   /// `scheduler.threads`: CAF scheduler threads; 0 = number of cores.
   int scheduler_threads = 0;
   /// `scheduler.policy`: "stealing" or "sharing".
-  std::string scheduler_policy = "stealing";
+  std::string scheduler_policy = "sharing";
 
   /// `metrics.interval-ms`: log (and publish) a metrics snapshot this often; 0 = never.
   int64_t metrics_interval_ms = 10'000;

@@ -68,6 +68,12 @@ struct environment {
   std::vector<std::string> node_names;
 };
 
+/// Scheduler threads for each of `nodes` node processes on this machine.
+int64_t threads_per_node(int64_t nodes) {
+  auto cores = static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::max<int64_t>(1, cores / std::max<int64_t>(nodes, 1));
+}
+
 /// CPU seconds used so far by each part of the run.
 struct cpu_sample {
   double sim = 0, nodes = 0, broker = 0, redis = 0;
@@ -397,6 +403,10 @@ run_report run_scenario(const scenario& sc, std::ostream& out, const run_control
       argv.push_back("--cluster.seeds=127.0.0.1:" + std::to_string(seed_port));
     if (sc.routers > 0)
       argv.push_back("--routers.pool-size=" + std::to_string(sc.routers));
+    // Several nodes on this machine share its cores: one scheduler thread
+    // per core each would only make them compete (node-args may override).
+    if (sc.nodes > 1)
+      argv.push_back("--scheduler.threads=" + std::to_string(threads_per_node(sc.nodes)));
     for (auto& a : split_args(sc.node_args))
       argv.push_back(a);
     env.nodes.push_back(child_process::start(argv, env.dir.file(name + ".log")));

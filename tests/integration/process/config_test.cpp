@@ -203,7 +203,7 @@ TEST_CASE("--dump-config prints INI that --config reads back", "[process][config
     std::vector<std::string> overrides{
         "--node.name=dump-node",
         "--node.drain-timeout-ms=1234",
-        "--scheduler.policy=sharing",
+        "--scheduler.policy=stealing",
         "--log.module-levels=mqtt=debug,redis=warn",
         "--mqtt.url=tcp://127.0.0.1:" + std::to_string(broker.port()),
         "--mqtt.password=p@ss#word ; not a comment",
@@ -219,7 +219,7 @@ TEST_CASE("--dump-config prints INI that --config reads back", "[process][config
     auto first = run_to_exit(dir, "dump-overrides", argv);
     INFO("stderr: " << first.err);
     REQUIRE(first.status == 0);
-    for (auto* line : {"name = \"dump-node\"\n", "drain-timeout-ms = 1234\n", "policy = sharing\n",
+    for (auto* line : {"name = \"dump-node\"\n", "drain-timeout-ms = 1234\n", "policy = stealing\n",
                        "pool-size = 7\n", "retry-on-codes = [1, 3, 4]\n", "tcp-nodelay = false\n",
                        "topic-prefix = \"site/gw\"\n"}) {
       INFO(line);

@@ -64,7 +64,7 @@ const std::map<std::string, std::string>& non_default_values() {
       {"node.name", "store-17.a"},
       {"node.drain-timeout-ms", "0"},
       {"scheduler.threads", "3"},
-      {"scheduler.policy", "sharing"},
+      {"scheduler.policy", "stealing"},
       {"log.level", "debug"},
       {"log.module-levels", "mqtt=trace, redis=off"},
       {"log.file", "/var/log/shelfwire node.log"},
@@ -161,7 +161,7 @@ TEST_CASE("node: every key maps to its field") {
   CHECK(o.name == "store-17.a");
   CHECK(o.drain_timeout_ms == 0);
   CHECK(o.scheduler_threads == 3);
-  CHECK(o.scheduler_policy == "sharing");
+  CHECK(o.scheduler_policy == "stealing");
   CHECK(o.log.level == "debug");
   CHECK(o.log.module_levels == "mqtt=trace, redis=off");
   CHECK(o.log.file == "/var/log/shelfwire node.log");
