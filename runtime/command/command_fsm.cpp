@@ -123,16 +123,19 @@ command_step command_fsm::on_reply(const reply_event& r, int64_t now_us) {
   if (state_ == state::done || state_ == state::created)
     return ignore(command_step::ignore_reason::stale);
   // The gateway's answer can overtake the router's own report that it
-  // published (they travel different paths). An answer for the attempt
-  // being routed proves the action went out through r.gw: record it now.
-  if (state_ == state::routing) {
+  // published (they travel different paths), or come after the routing
+  // timer gave up on that report (a router slower than
+  // routers.lookup-timeout-ms still publishes). An answer for the attempt
+  // being routed, or about to be routed again, proves the action went out
+  // through r.gw: record it now.
+  if (state_ == state::routing || state_ == state::backing_off) {
     bool pending = r.attempt != 0 ? r.attempt == attempts_ + 1
                                   : std::find(tried_.begin(), tried_.end(), r.gw) == tried_.end();
     if (pending) {
       ++attempts_;
       tried_.push_back(r.gw);
       answered_.push_back(false);
-      state_ = state::waiting; // the router's late report is now stale
+      state_ = state::waiting; // the router's late report, the backoff timer: now stale
       ++seq_;
     }
   }

@@ -338,6 +338,35 @@ TEST_CASE("a reply that overtakes the router's report is not lost") {
     REQUIRE(e.what == kind::finish);
     CHECK(e.outcome.gw == gw_b);
   }
+  SECTION("after the routing timer gave up on the router: the reply still counts") {
+    command_fsm f{policy(), 0};
+    auto d = f.start(0);
+    // The router is slow: the routing timer fires, the command backs off.
+    auto b = f.on_timer(timer::routing, d.seq, 1'000);
+    REQUIRE(b.what == kind::arm_timer);
+    CHECK(b.timer == timer::backoff);
+    // The router did publish after all: its gateway's ACK ends the command
+    // with that attempt, instead of being dropped as stray.
+    auto e = f.on_reply(reply(1, gw_a, true), 1'010);
+    REQUIRE(e.what == kind::finish);
+    CHECK(e.outcome.status == outcome_status::acked);
+    CHECK(e.outcome.attempts == 1);
+    CHECK(e.outcome.gw == gw_a);
+    // The backoff timer and the router's report are stale now.
+    CHECK(f.on_timer(timer::backoff, b.seq, 1'050).what == kind::none);
+    CHECK(f.on_dispatched(d.seq, gw_a, 1'060).what == kind::none);
+  }
+  SECTION("after the routing timer: a NACK to retry routes the next attempt") {
+    command_fsm f{policy(), 0};
+    auto d = f.start(0);
+    auto b = f.on_timer(timer::routing, d.seq, 1'000);
+    REQUIRE(b.what == kind::arm_timer);
+    auto d2 = f.on_reply(reply(1, gw_a, false, 2), 1'010);
+    REQUIRE(d2.what == kind::dispatch);
+    CHECK(d2.attempt == 2);
+    CHECK(d2.tried == std::vector<gw_mac>{gw_a});
+    CHECK(f.on_timer(timer::backoff, b.seq, 1'050).ignored == ignored::stale);
+  }
   SECTION("a token for a later attempt than the one routed is still stray") {
     command_fsm f{policy(), 0};
     f.start(0);
