@@ -18,6 +18,7 @@
 #include <spdlog/logger.h>
 
 #include "runtime/log/log.hpp"
+#include "runtime/mqtt/receive_waker.hpp"
 #include "runtime/mqtt/tcp_nodelay.hpp"
 
 namespace shelfwire::mqtt {
@@ -107,6 +108,9 @@ constexpr int max_buffered_messages = 1 << 20;
 /// DISCONNECT to be written.
 constexpr int disconnect_flush_ms = 0;
 constexpr std::chrono::milliseconds disconnect_wait{1500};
+/// While a connect is under way, how often the client asks another client of
+/// the process to wake paho's receive thread (see receive_waker.hpp).
+constexpr std::chrono::milliseconds wake_interval{5};
 
 /// Depth of our callbacks on this thread (any client), and the client whose
 /// callback runs innermost. Used to tell "called from a paho thread".
@@ -401,6 +405,8 @@ struct client::impl {
       return false;
     }
     timer_id = timer.get_id();
+    detail::receive_waker::instance().add(this, handle, &state);
+    waker_registered = true;
     schedule_connect(std::chrono::milliseconds{0});
     start_ok = true;
     return true;
@@ -483,6 +489,10 @@ struct client::impl {
     stop(false);
     if (timer.joinable())
       timer.join();
+    if (waker_registered) {
+      detail::receive_waker::instance().remove(this);
+      waker_registered = false;
+    }
     if (handle != nullptr) {
       MQTTAsync_destroy(&handle);
       handle = nullptr;
@@ -542,21 +552,41 @@ struct client::impl {
 
   // ---- reconnect timer ---------------------------------------------------
 
+  /// Runs the (re)connect attempts. While an attempt waits for its CONNACK
+  /// and SUBACK (state `connecting`, at most the connect timeout + 1 s), it
+  /// also wakes paho's receive thread every `wake_interval`.
   void timer_loop() {
     std::unique_lock<std::mutex> lk{timer_mtx};
     while (!timer_stop) {
-      if (!next_connect) {
+      if (next_connect && steady::now() >= *next_connect) {
+        next_connect.reset();
+        lk.unlock();
+        do_connect();
+        lk.lock();
+        wake_until = steady::now() + std::chrono::milliseconds{opts.connect_timeout_ms + 1000};
+        continue;
+      }
+      const bool waking = wake_until && steady::now() < *wake_until &&
+                          state.load(std::memory_order_acquire) == link_state::connecting;
+      if (!waking) {
+        wake_until.reset();
+      } else {
+        lk.unlock();
+        detail::receive_waker::instance().wake(this);
+        lk.lock();
+        if (timer_stop)
+          break;
+      }
+      std::optional<steady::time_point> until = next_connect;
+      if (waking) {
+        const auto w = steady::now() + wake_interval;
+        if (!until || w < *until)
+          until = w;
+      }
+      if (until)
+        timer_cv.wait_until(lk, *until);
+      else
         timer_cv.wait(lk);
-        continue;
-      }
-      if (steady::now() < *next_connect) {
-        timer_cv.wait_until(lk, *next_connect);
-        continue;
-      }
-      next_connect.reset();
-      lk.unlock();
-      do_connect();
-      lk.lock();
     }
   }
 
@@ -887,6 +917,7 @@ struct client::impl {
   bool start_ok = false;
   std::optional<detail::broker_url> url;
   MQTTAsync handle = nullptr;
+  bool waker_registered = false; ///< in receive_waker (start() .. shutdown())
   MQTTAsync_connectOptions conn_opts = MQTTAsync_connectOptions_initializer5;
 
   std::mutex peers_mtx;
@@ -913,6 +944,7 @@ struct client::impl {
   std::condition_variable timer_cv;
   bool timer_stop = false;
   std::optional<steady::time_point> next_connect;
+  std::optional<steady::time_point> wake_until; ///< wake paho's receive thread until then
   int backoff_ms;
   int failures = 0; ///< failed attempts since the last successful connect
   std::minstd_rand rng;

@@ -6,6 +6,7 @@
 
 #include "runtime/metrics/registry.hpp"
 #include "runtime/mqtt/client.hpp"
+#include "runtime/mqtt/receive_waker.hpp"
 #include "tests/integration/mqtt/mqtt_test_util.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/servers.hpp"
@@ -212,4 +213,37 @@ TEST_CASE("a client reaches a broker that starts after it") {
   REQUIRE(seq.size() >= 3);
   CHECK(seq.front() == link_state::connecting);
   CHECK(seq.back() == link_state::up);
+}
+
+TEST_CASE("a second client of the process does not wait for paho's idle poll to connect") {
+  // paho 1.3.12 has one receive thread per process; without receive_waker a
+  // second client waited ~2.1 s (two 1 s polls) for its link.
+  quiet_logs();
+  mosquitto_server broker;
+  metrics::registry reg;
+  inbox first_in;
+  inbox second_in;
+  mqtt::client first{options(broker.url(), "waker-first"), reg, "a."};
+  first.subscribe("#", 1, first_in.handler()); // must not see the wake messages
+  REQUIRE(first.start());
+  REQUIRE(first.wait_ready(5s));
+
+  const uint64_t sent_before = mqtt::detail::receive_waker::instance().sent();
+  mqtt::client second{options(broker.url(), "waker-second"), reg, "b."};
+  second.subscribe("waker/#", 1, second_in.handler());
+  auto t0 = std::chrono::steady_clock::now();
+  REQUIRE(second.start());
+  REQUIRE(second.wait_ready(5s));
+  auto took = std::chrono::steady_clock::now() - t0;
+  std::printf("[mqtt] second client of the process up in %.1f ms\n",
+              std::chrono::duration<double, std::milli>(took).count());
+  CHECK(mqtt::detail::receive_waker::instance().sent() > sent_before);
+  CHECK(took < 1000ms); // under one idle poll of paho's receive thread
+
+  // Both links work, and the wake messages reached no subscriber.
+  REQUIRE(first.publish("waker/x", "hello", 1) == publish_errc::ok);
+  REQUIRE(wait_until([&] { return second_in.size() == 1 && first_in.size() == 1; }, 5s));
+  CHECK(first_in.snapshot().front().topic == "waker/x");
+  CHECK(reg.counter_value("a.received") == 1);
+  CHECK(reg.counter_value("a.published") == 1); // wake messages are not counted as ours
 }
