@@ -8,6 +8,10 @@ function(shelfwire_target_defaults tgt)
 endfunction()
 
 if(SHELFWIRE_SANITIZE)
-  add_compile_options(-fsanitize=${SHELFWIRE_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  # -O1 (after the build type's -O2, so it wins): what ASan recommends, and
+  # GCC compiles our CAF-heavy sources about twice as fast with sanitizers at
+  # -O1 as at -O2 (node.cpp: 99 s instead of 198 s) -- most of CI's time.
+  add_compile_options(-O1 -fsanitize=${SHELFWIRE_SANITIZE} -fno-omit-frame-pointer
+                      -fno-sanitize-recover=all)
   add_link_options(-fsanitize=${SHELFWIRE_SANITIZE})
 endif()
