@@ -109,8 +109,11 @@ constexpr int max_buffered_messages = 1 << 20;
 constexpr int disconnect_flush_ms = 0;
 constexpr std::chrono::milliseconds disconnect_wait{1500};
 /// While a connect is under way, how often the client asks another client of
-/// the process to wake paho's receive thread (see receive_waker.hpp).
-constexpr std::chrono::milliseconds wake_interval{5};
+/// the process to wake paho's receive thread (see receive_waker.hpp): first
+/// after `wake_first`, then at doubling intervals up to `wake_max` (a broker
+/// that does not answer should not cost another broker 200 messages/s).
+constexpr std::chrono::milliseconds wake_first{5};
+constexpr std::chrono::milliseconds wake_max{250};
 
 /// Depth of our callbacks on this thread (any client), and the client whose
 /// callback runs innermost. Used to tell "called from a paho thread".
@@ -554,7 +557,7 @@ struct client::impl {
 
   /// Runs the (re)connect attempts. While an attempt waits for its CONNACK
   /// and SUBACK (state `connecting`, at most the connect timeout + 1 s), it
-  /// also wakes paho's receive thread every `wake_interval`.
+  /// also wakes paho's receive thread (after 5, 10, 20 ... 250 ms).
   void timer_loop() {
     std::unique_lock<std::mutex> lk{timer_mtx};
     while (!timer_stop) {
@@ -564,6 +567,7 @@ struct client::impl {
         do_connect();
         lk.lock();
         wake_until = steady::now() + std::chrono::milliseconds{opts.connect_timeout_ms + 1000};
+        wake_every = wake_first;
         continue;
       }
       const bool waking = wake_until && steady::now() < *wake_until &&
@@ -579,7 +583,8 @@ struct client::impl {
       }
       std::optional<steady::time_point> until = next_connect;
       if (waking) {
-        const auto w = steady::now() + wake_interval;
+        const auto w = steady::now() + wake_every;
+        wake_every = std::min(wake_max, wake_every * 2);
         if (!until || w < *until)
           until = w;
       }
@@ -945,6 +950,7 @@ struct client::impl {
   bool timer_stop = false;
   std::optional<steady::time_point> next_connect;
   std::optional<steady::time_point> wake_until; ///< wake paho's receive thread until then
+  std::chrono::milliseconds wake_every{wake_first};
   int backoff_ms;
   int failures = 0; ///< failed attempts since the last successful connect
   std::minstd_rand rng;

@@ -231,9 +231,21 @@ TEST_CASE("several response and status consumers, shards and routers share the w
     CHECK(f.counter("mqtt.responses" + std::to_string(i) + ".received") > 0);
   for (int i = 0; i < 2; ++i)
     CHECK(f.counter("mqtt.status" + std::to_string(i) + ".received") > 0);
-  CHECK(f.counter("mqtt.responses0.received") + f.counter("mqtt.responses1.received") +
-            f.counter("mqtt.responses2.received") ==
-        1000);
+  // Each reply the emulator sent reached exactly one consumer. (Usually 1000;
+  // more when a slow router lookup, e.g. under sanitizers, made a command ask
+  // again: the second action's reply is counted late and dropped.)
+  auto received = [&] {
+    return f.counter("mqtt.responses0.received") + f.counter("mqtt.responses1.received") +
+           f.counter("mqtt.responses2.received");
+  };
+  const uint64_t sent = f.sim_metrics.counter_value("emu.replies");
+  CHECK(sent >= 1000);
+  CHECK(wait_until(
+      [&] {
+        return received() == f.sim_metrics.counter_value("emu.replies") &&
+               f.counter("replies.received") == received();
+      },
+      10s));
 }
 
 TEST_CASE("outcomes the supervisor writes itself keep the attempts and the gateway", "[node]") {
