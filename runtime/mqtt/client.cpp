@@ -409,7 +409,6 @@ struct client::impl {
     }
     timer_id = timer.get_id();
     detail::receive_waker::instance().add(this, handle, &state);
-    waker_registered = true;
     schedule_connect(std::chrono::milliseconds{0});
     start_ok = true;
     return true;
@@ -492,10 +491,7 @@ struct client::impl {
     stop(false);
     if (timer.joinable())
       timer.join();
-    if (waker_registered) {
-      detail::receive_waker::instance().remove(this);
-      waker_registered = false;
-    }
+    detail::receive_waker::instance().remove(this); // no-op if start() never added us
     if (handle != nullptr) {
       MQTTAsync_destroy(&handle);
       handle = nullptr;
@@ -922,7 +918,6 @@ struct client::impl {
   bool start_ok = false;
   std::optional<detail::broker_url> url;
   MQTTAsync handle = nullptr;
-  bool waker_registered = false; ///< in receive_waker (start() .. shutdown())
   MQTTAsync_connectOptions conn_opts = MQTTAsync_connectOptions_initializer5;
 
   std::mutex peers_mtx;

@@ -36,7 +36,8 @@ public:
   /// Registers a client: its paho handle (MQTTAsync) and its link state.
   void add(const void* owner, void* handle, const std::atomic<link_state>* state);
 
-  /// Unregisters; waits until no wake() is using the client's handle.
+  /// Unregisters (nothing if `owner` is unknown); waits until no wake() is
+  /// using the client's handle.
   /// Call before MQTTAsync_destroy, never from a paho callback.
   void remove(const void* owner);
 
