@@ -9,7 +9,7 @@
 #include "actors/inspect/inspect_options.hpp"
 #include "actors/intake/intake_options.hpp"
 #include "actors/router/router_options.hpp"
-#include "actors/routing/routing_manager_options.hpp"
+#include "actors/status/status_options.hpp"
 #include "runtime/log/log_options.hpp"
 #include "runtime/mqtt/client_options.hpp"
 #include "runtime/redis/connection_options.hpp"
@@ -48,7 +48,7 @@ struct node_options {
   redis::connection_options redis;
   routing::route_table_options route_table;
   gateway_options gateway;
-  routing_manager_options routing;
+  status_options routing;
   router_options routers;
   command_options commands;
   intake_options intake;

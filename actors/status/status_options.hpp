@@ -4,8 +4,9 @@
 
 namespace shelfwire {
 
-/// The routing manager: gateway status -> RSSI table. Keys `routing.*`.
-struct routing_manager_options {
+/// Status consumers (the routing manager): gateway status -> RSSI table.
+/// Keys `routing.*` (they configure the table the status feeds, too).
+struct status_options {
   /// Consume gateway status on this node.
   bool consume = true;
   /// MQTT connections (each with its own consumer actor) in the shared group.

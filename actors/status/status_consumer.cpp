@@ -1,4 +1,4 @@
-#include "actors/routing/status_consumer.hpp"
+#include "actors/status/status_consumer.hpp"
 
 #include <chrono>
 
