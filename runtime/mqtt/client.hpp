@@ -9,6 +9,7 @@
 
 #include "runtime/metrics/registry.hpp"
 #include "runtime/mqtt/client_options.hpp"
+#include "runtime/mqtt/publisher.hpp"
 
 namespace shelfwire::mqtt {
 
@@ -29,17 +30,6 @@ enum class link_state : uint8_t { idle, connecting, up, down, stopped };
 
 std::string_view to_string(link_state s);
 
-/// Result of a publish call.
-enum class publish_errc : uint8_t {
-  ok,
-  disconnected, ///< not connected: nothing was queued, the caller decides (retry, fail)
-  bad_topic,    ///< empty or contains wildcards
-  too_large,    ///< payload over the MQTT limit
-  failed,       ///< paho refused (see the log)
-};
-
-std::string_view to_string(publish_errc e);
-
 /// A thread-safe MQTT v5 connection on top of paho-mqtt-c's MQTTAsync.
 ///
 /// - Connects in the background after start(); reconnects with exponential
@@ -55,10 +45,10 @@ std::string_view to_string(publish_errc e);
 ///
 /// See runtime/mqtt/README.md for threads, callback rules and the
 /// TCP_NODELAY workaround.
-class client {
+class client final : public publisher {
 public:
   client(client_options opts, metrics::registry& reg, std::string metric_prefix);
-  ~client(); // stops and destroys the paho handle
+  ~client() override; // stops and destroys the paho handle
   client(const client&) = delete;
   client& operator=(const client&) = delete;
 
@@ -77,7 +67,7 @@ public:
 
   /// Publishes; QoS 0 or 1. Thread-safe, non-blocking.
   publish_errc publish(std::string_view topic, std::string_view payload, int qos,
-                       bool retain = false);
+                       bool retain = false) override;
 
   /// Blocks until the link is up and all subscriptions are acknowledged, or
   /// the timeout passes. For tools, tests and startup; not for actors.
