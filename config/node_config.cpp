@@ -22,15 +22,17 @@ const std::vector<std::string>& log_levels() {
   return levels;
 }
 
-schema<node_options> build_node_schema() {
-  namespace v = validators;
-  schema<node_options> s{"shelfwire-node",
-                         "Runs one shelfwire node: an actor system that delivers commands to "
-                         "Electronic Shelf Labels through BLE gateways over MQTT."};
+namespace v = validators;
 
-  const std::string topic_legal = "an MQTT topic without '+', '#' or a trailing '/'";
-  const std::string group_legal = "a non-empty name without '/', '+' or '#'";
+// Legal-value descriptions shared by several keys.
+constexpr const char* topic_legal = "an MQTT topic without '+', '#' or a trailing '/'";
+constexpr const char* group_legal = "a non-empty name without '/', '+' or '#'";
 
+// One function per section, each declaring its section and its keys (and the
+// secrets and cross-key rules among them) in the order --help, --dump-config,
+// config/shelfwire.ini and docs/configuration.md list them.
+
+void add_node_keys(schema<node_options>& s) {
   s.add_section("node", "Identity and shutdown of this process.");
   s.string(
       "node.name", [](auto& o) -> auto& { return o.name; },
@@ -40,7 +42,9 @@ schema<node_options> build_node_schema() {
       "node.drain-timeout-ms", [](auto& o) -> auto& { return o.drain_timeout_ms; }, 0, 10 * minute,
       "On SIGTERM, how long in-flight commands may finish before they end failed "
       "(reason \"shutdown\").");
+}
 
+void add_scheduler_keys(schema<node_options>& s) {
   s.add_section("scheduler", "The CAF actor scheduler.");
   s.integer(
       "scheduler.threads", [](auto& o) -> auto& { return o.scheduler_threads; }, 0, 256,
@@ -51,7 +55,9 @@ schema<node_options> build_node_schema() {
       "Scheduling policy: sharing (one queue; idle threads sleep until work arrives) or "
       "stealing (per-thread queues; idle threads poll with short sleeps, which costs CPU on "
       "small machines and when several nodes share one).");
+}
 
+void add_log_keys(schema<node_options>& s) {
   s.add_section("log", "Logging (spdlog).");
   s.enumeration(
       "log.level", [](auto& o) -> auto& { return o.log.level; }, log_levels(),
@@ -65,7 +71,9 @@ schema<node_options> build_node_schema() {
   s.string(
       "log.file", [](auto& o) -> auto& { return o.log.file; },
       "Log file (appended to); empty logs to stderr.");
+}
 
+void add_metrics_keys(schema<node_options>& s) {
   s.add_section("metrics", "Periodic metrics snapshots.");
   s.integer(
       "metrics.interval-ms", [](auto& o) -> auto& { return o.metrics_interval_ms; }, 0, hour,
@@ -74,8 +82,10 @@ schema<node_options> build_node_schema() {
       "metrics.topic", [](auto& o) -> auto& { return o.metrics_topic; },
       "Snapshots are published as JSON on {topic}/{node} (QoS 0, retained); empty: not "
       "published.",
-      topic_legal + " (may be empty)", v::topic(true));
+      std::string{topic_legal} + " (may be empty)", v::topic(true));
+}
 
+void add_mqtt_keys(schema<node_options>& s) {
   s.add_section("mqtt", "The MQTT broker: base options of every MQTT connection of the node.");
   s.string(
       "mqtt.url", [](auto& o) -> auto& { return o.mqtt.url; }, "Broker address.",
@@ -91,6 +101,7 @@ schema<node_options> build_node_schema() {
   s.string(
       "mqtt.password", [](auto& o) -> auto& { return o.mqtt.password; },
       "Password for the broker; empty: none.");
+  s.mark_secret("mqtt.password");
   s.integer(
       "mqtt.keepalive-s", [](auto& o) -> auto& { return o.mqtt.keepalive_s; }, 1, 3600,
       "MQTT keep-alive in seconds; the broker drops a client silent for 1.5 times this.");
@@ -109,7 +120,10 @@ schema<node_options> build_node_schema() {
   s.boolean(
       "mqtt.tcp-nodelay", [](auto& o) -> auto& { return o.mqtt.tcp_nodelay; },
       "Set TCP_NODELAY on the broker socket (lower latency for small messages).");
+  s.require_at_least("mqtt.reconnect-max-ms", "mqtt.reconnect-min-ms");
+}
 
+void add_redis_keys(schema<node_options>& s) {
   s.add_section("redis", "Redis, which holds the RSSI routing table and nothing else.");
   s.string(
       "redis.host", [](auto& o) -> auto& { return o.redis.host; },
@@ -119,6 +133,7 @@ schema<node_options> build_node_schema() {
   s.string(
       "redis.password", [](auto& o) -> auto& { return o.redis.password; },
       "Sent with AUTH when not empty.");
+  s.mark_secret("redis.password");
   s.integer(
       "redis.db", [](auto& o) -> auto& { return o.redis.db; }, 0, 15,
       "Database number (SELECT when not 0).");
@@ -140,7 +155,10 @@ schema<node_options> build_node_schema() {
       "redis.key-prefix", [](auto& o) -> auto& { return o.route_table.key_prefix; },
       "Prefix of every Redis key written (\"sw\" gives \"sw:rt:{ESL}\").",
       "1 to 32 of A-Z a-z 0-9 _ . : -", v::name("_.:-", 1, 32));
+  s.require_at_least("redis.reconnect-max-ms", "redis.reconnect-min-ms");
+}
 
+void add_gateway_keys(schema<node_options>& s) {
   s.add_section("gateway", "The southbound side: the gateway contract topics.");
   s.string(
       "gateway.topic-prefix", [](auto& o) -> auto& { return o.gateway.topic_prefix; },
@@ -154,7 +172,9 @@ schema<node_options> build_node_schema() {
       [](auto& o) -> auto& { return o.gateway.response_share_group; },
       "Shared-subscription group for responses: $share/{group}/{prefix}/+/response.", group_legal,
       v::share_group);
+}
 
+void add_routing_keys(schema<node_options>& s) {
   s.add_section("routing", "The routing manager (gateway status to RSSI table) and the table.");
   s.boolean(
       "routing.consume", [](auto& o) -> auto& { return o.routing.consume; },
@@ -181,7 +201,10 @@ schema<node_options> build_node_schema() {
   s.integer(
       "routing.flush-interval-ms", [](auto& o) -> auto& { return o.routing.flush_interval_ms; }, 1,
       10 * second, "...or when the oldest buffered advert is this old.");
+  s.require_at_least("routing.forget-after-ms", "routing.stale-after-ms");
+}
 
+void add_routers_keys(schema<node_options>& s) {
   s.add_section("routers", "The router actor pool (ESL to best gateway).");
   s.integer(
       "routers.pool-size", [](auto& o) -> auto& { return o.routers.pool_size; }, 1, 256,
@@ -194,7 +217,9 @@ schema<node_options> build_node_schema() {
   s.integer(
       "routers.lookup-batch-max", [](auto& o) -> auto& { return o.routers.lookup_batch_max; }, 1,
       10'000, "Most ESL lookups sent to Redis in one pipeline.");
+}
 
+void add_commands_keys(schema<node_options>& s) {
   s.add_section("commands", "Command actors, their supervisors and the retry policy.");
   s.integer(
       "commands.supervisors", [](auto& o) -> auto& { return o.commands.supervisors; }, 1, 256,
@@ -239,7 +264,10 @@ schema<node_options> build_node_schema() {
       [](auto& o) -> auto& { return o.commands.timer_resolution_ms; }, 1, 1000,
       "Granularity of command timers: a supervisor ticks at most this often while timers are "
       "pending, so attempt timeouts fire up to this much late.");
+  s.require_at_least("commands.timeout-ms", "commands.attempt-timeout-ms");
+}
 
+void add_intake_keys(schema<node_options>& s) {
   s.add_section("intake", "The northbound side: job submissions and results.");
   s.boolean(
       "intake.enabled", [](auto& o) -> auto& { return o.intake.enabled; },
@@ -272,7 +300,9 @@ schema<node_options> build_node_schema() {
       "Commands of one job handed to supervisors and not yet ended, at most; later ones go out "
       "as earlier ones end, each to its ESL's owner of the moment (a node that joins mid-job "
       "takes its share).");
+}
 
+void add_cluster_keys(schema<node_options>& s) {
   s.add_section("cluster",
                 "Cluster membership (CAF network layer) and reply delivery across nodes.");
   s.string(
@@ -318,20 +348,35 @@ schema<node_options> build_node_schema() {
       "addressed: a gateway reply reaches its command's actor on whichever node holds it; "
       "naive: replies for commands held by another node are dropped (the misrouting baseline, "
       "for comparison only).");
+  s.require_at_least("cluster.failure-timeout-ms", "cluster.heartbeat-interval-ms");
+}
 
+void add_inspect_keys(schema<node_options>& s) {
   s.add_section("inspect", "shelfwire-inspect: views and control actions over the CAF endpoint.");
   s.string(
       "inspect.token", [](auto& o) -> auto& { return o.inspect.token; },
       "Shared secret that control actions (shelfwire-inspect scale) must present; empty: "
       "control actions are refused. Views are open to whoever reaches cluster.port.");
-  s.mark_secret("mqtt.password");
-  s.mark_secret("redis.password");
   s.mark_secret("inspect.token");
-  s.require_at_least("mqtt.reconnect-max-ms", "mqtt.reconnect-min-ms");
-  s.require_at_least("redis.reconnect-max-ms", "redis.reconnect-min-ms");
-  s.require_at_least("routing.forget-after-ms", "routing.stale-after-ms");
-  s.require_at_least("commands.timeout-ms", "commands.attempt-timeout-ms");
-  s.require_at_least("cluster.failure-timeout-ms", "cluster.heartbeat-interval-ms");
+}
+
+schema<node_options> build_node_schema() {
+  schema<node_options> s{"shelfwire-node",
+                         "Runs one shelfwire node: an actor system that delivers commands to "
+                         "Electronic Shelf Labels through BLE gateways over MQTT."};
+  add_node_keys(s);
+  add_scheduler_keys(s);
+  add_log_keys(s);
+  add_metrics_keys(s);
+  add_mqtt_keys(s);
+  add_redis_keys(s);
+  add_gateway_keys(s);
+  add_routing_keys(s);
+  add_routers_keys(s);
+  add_commands_keys(s);
+  add_intake_keys(s);
+  add_cluster_keys(s);
+  add_inspect_keys(s);
   return s;
 }
 

@@ -34,7 +34,14 @@ int main(int argc, char** argv) {
   using namespace shelfwire::config;
   std::string_view what = argc > 1 ? argv[1] : "";
   const auto& schema = node_schema();
-  auto defaults = schema.read(shelfwire::node_options{});
+  // node_options() (value-initialisation: the implicit constructor), not
+  // node_options{} (aggregate initialisation inline in main): for the latter,
+  // GCC 12 at -O3 warns that mqtt.password "may be used uninitialized" on the
+  // exception cleanup path of the temporary, where it loses track of which
+  // members are already constructed. A false positive (gone with
+  // -fno-exceptions; reproduced with two plain structs of std::string members);
+  // both spellings give the same defaults.
+  auto defaults = schema.read(shelfwire::node_options());
   std::string out;
   if (what == "ini")
     out = render_ini(schema, defaults, defaults, example_header);

@@ -13,7 +13,7 @@ namespace shelfwire {
 /// one of these, reported once.
 enum class outcome_status : uint8_t {
   acked,      ///< a gateway confirmed delivery to the ESL
-  nacked,     ///< a gateway refused or failed; `code` says why (brief §3)
+  nacked,     ///< a gateway refused or failed; `code` says why (docs/gateway-contract.md)
   timed_out,  ///< no answer within the command's deadline or attempt budget
   unroutable, ///< no gateway has heard the ESL recently (no fresh route)
   failed,     ///< the node could not run the command (crash budget, shutdown)
@@ -50,8 +50,9 @@ inline std::optional<outcome_status> parse_outcome_status(std::string_view s) {
   return std::nullopt;
 }
 
-/// NACK codes of the gateway contract (brief §3). Other values may appear and
-/// are passed through as numbers.
+/// NACK codes of the gateway contract (the `code` of a response,
+/// docs/gateway-contract.md). Other values may appear and are passed through
+/// as numbers.
 namespace nack_code {
 constexpr uint32_t ok = 0;
 constexpr uint32_t not_in_range = 1;

@@ -12,7 +12,8 @@ struct retry_policy {
   /// How long one attempt waits for the gateway's answer; also the `ttl`
   /// the gateway receives.
   int64_t attempt_timeout_ms = 5'000;
-  /// Overall deadline from acceptance to outcome (the brief: ~3 minutes).
+  /// Overall deadline from acceptance to outcome: 3 minutes by default (key
+  /// `commands.timeout-ms`, docs/configuration.md).
   int64_t timeout_ms = 180'000;
   /// When every fresh candidate was tried, try the preferred one again
   /// (true) or give up with timed_out (false).

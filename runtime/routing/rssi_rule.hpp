@@ -14,11 +14,12 @@ struct preferred {
   int64_t seen_ms = 0;
 };
 
-/// The thesis' rule (TCC, routing manager), extended with staleness: a report
-/// (gw, rssi) replaces the preferred entry if there is none, if the stored one
-/// is stale, if the report is stronger, or if it comes from the same gateway
-/// (even weaker: the gateway's latest word wins). Otherwise the preferred
-/// gateway stays (hysteresis: no flapping between similar gateways).
+/// The thesis' rule (its routing manager's), extended with staleness: a
+/// report (gw, rssi) replaces the preferred entry if there is none, if the
+/// stored one is stale, if the report is stronger, or if it comes from the
+/// same gateway (even weaker: the gateway's latest word wins). Otherwise the
+/// preferred gateway stays (hysteresis: no flapping between similar gateways).
+/// docs/routing-table.md (section 1) explains the rule and why it runs in Redis.
 ///
 /// The same rule runs server-side in Redis (Lua, routing/route_table.cpp);
 /// this C++ twin is the reference the unit tests pin down.

@@ -14,8 +14,8 @@
 
 namespace shelfwire::wire {
 
-/// The gateway contract, version 1 (brief §3). These structs are the wire
-/// payloads, kept apart from in-process messages (actors/messages).
+/// The gateway contract, version 1 (docs/gateway-contract.md). These structs
+/// are the wire payloads, kept apart from in-process messages (actors/messages).
 inline constexpr uint64_t contract_version = 1;
 
 /// Longest `id` token the contract allows.
