@@ -29,7 +29,8 @@ cluster_member to_member(const member_info& m) {
   c.up_since_ms = m.up_since_ms;
   c.leaving = m.leaving;
   c.manager = m.manager;
-  c.shards = m.shards;
+  for (auto& s : m.shards)
+    c.shards.push_back(caf::actor_cast<shard_handle>(s));
   c.name_hash = cluster::member_hash(m.name);
   return c;
 }
@@ -220,7 +221,8 @@ caf::behavior cluster_manager(self_ptr self, node_context_ptr ctx, caf::actor in
   st.self_info.token_secret = c.id.token_secret;
   st.self_info.up_since_ms = wall_now_ms();
   st.self_info.manager = caf::actor_cast<caf::actor>(self);
-  st.self_info.shards = c.shards;
+  for (auto& s : c.shards)
+    st.self_info.shards.push_back(caf::actor_cast<caf::actor>(s));
   if (auto seeds = cluster::parse_endpoints(c.opts.cluster.seeds))
     st.seeds = std::move(*seeds);
   publish_view(self);

@@ -7,8 +7,21 @@
 
 namespace shelfwire {
 
-const caf::actor& cluster_member::shard_of(esl_mac esl) const {
-  return shards[mix64(esl.value()) % shards.size()];
+size_t shard_index_for(esl_mac esl, size_t shards) {
+  return mix64(esl.value()) % shards;
+}
+
+const shard_handle& cluster_member::shard_of(esl_mac esl) const {
+  return shards[shard_index_for(esl, shards.size())];
+}
+
+std::string cluster_member::endpoint() const {
+  return host + ":" + std::to_string(port);
+}
+
+std::string cluster_view::self_endpoint() const {
+  auto me = self();
+  return me != nullptr && me->port != 0 ? me->endpoint() : std::string{};
 }
 
 namespace {

@@ -6,8 +6,9 @@
 #include <string>
 #include <vector>
 
-#include <caf/actor.hpp>
 #include <caf/node_id.hpp>
+
+#include "actors/messages/messages.hpp"
 
 #include "runtime/core/mac.hpp"
 
@@ -20,16 +21,21 @@ struct cluster_member {
   uint64_t token_secret = 0; ///< verifies the reply tokens the member mints
   std::string host;          ///< its CAF endpoint
   uint16_t port = 0;
-  int64_t up_since_ms = 0;        ///< wall clock, ms since the epoch
-  bool leaving = false;           ///< draining: holds commands, takes no new ones
-  caf::actor manager;             ///< its cluster manager
-  std::vector<caf::actor> shards; ///< its command supervisors
-  uint64_t name_hash = 0;         ///< cluster::member_hash(name)
+  int64_t up_since_ms = 0;          ///< wall clock, ms since the epoch
+  bool leaving = false;             ///< draining: holds commands, takes no new ones
+  caf::actor manager;               ///< its cluster manager
+  std::vector<shard_handle> shards; ///< its command supervisors
+  uint64_t name_hash = 0;           ///< cluster::member_hash(name)
 
   caf::node_id node() const { return manager.node(); }
   /// The supervisor shard of `esl` on this member.
-  const caf::actor& shard_of(esl_mac esl) const;
+  const shard_handle& shard_of(esl_mac esl) const;
+  /// Its CAF endpoint, "host:port".
+  std::string endpoint() const;
 };
+
+/// Which of `shards` supervisor shards holds `esl`'s commands (on any member).
+size_t shard_index_for(esl_mac esl, size_t shards);
 
 /// An immutable snapshot of the membership: who is up, and who was up
 /// before the last change (for ownership handoff). Shared by every actor of
@@ -51,6 +57,9 @@ struct cluster_view {
   const cluster_member* owner_before(const cluster_member& self, esl_mac esl) const;
   const cluster_member* by_incarnation(uint64_t incarnation) const;
   const cluster_member* self() const { return by_incarnation(self_incarnation); }
+  /// This node's CAF endpoint as the others reach it ("host:port"), or ""
+  /// before the node listens.
+  std::string self_endpoint() const;
 };
 
 using cluster_view_ptr = std::shared_ptr<const cluster_view>;

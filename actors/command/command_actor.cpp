@@ -11,7 +11,7 @@ namespace shelfwire {
 
 namespace {
 
-using self_ptr = caf::stateful_actor<command_state>*;
+using self_ptr = command_handle::stateful_pointer<command_state>;
 
 void apply(self_ptr self, command_step step);
 
@@ -101,8 +101,9 @@ void apply(self_ptr self, command_step step) {
 
 } // namespace
 
-caf::behavior command_actor(self_ptr self, node_context_ptr ctx, caf::actor supervisor, uint64_t id,
-                            command_spec cmd, int64_t accepted_us, int restarts) {
+command_handle::behavior_type command_actor(self_ptr self, node_context_ptr ctx,
+                                            shard_handle supervisor, uint64_t id, command_spec cmd,
+                                            int64_t accepted_us, int restarts) {
   auto& st = self->state;
   auto crash_one_in = ctx->opts.commands.fault_crash_one_in;
   if (crash_one_in > 0 && restarts == 0 && (id & 0xFFFFFFFFFFFFull) % crash_one_in == 0)

@@ -18,11 +18,14 @@ namespace shelfwire {
 /// its supervisor (exactly once) before it quits.
 ///
 /// Runs on the CAF scheduler; spawned and monitored by a command_supervisor.
+/// Protocol: command_handle (actors/messages/messages.hpp): gateway replies
+/// and due timers from the supervisor, (done_atom) once its outcome is
+/// recorded, (crash_atom) a fault hook for tests.
 struct command_state {
   static inline const char* name = "shelfwire.command";
 
   node_context_ptr ctx;
-  caf::actor supervisor;
+  shard_handle supervisor;
   uint64_t id = 0;
   command_spec cmd;
   std::optional<command_fsm> fsm;
@@ -30,8 +33,9 @@ struct command_state {
   gw_mac current_gw; ///< gateway of the attempt in flight (for inspection)
 };
 
-caf::behavior command_actor(caf::stateful_actor<command_state>* self, node_context_ptr ctx,
-                            caf::actor supervisor, uint64_t id, command_spec cmd,
-                            int64_t accepted_us, int restarts);
+command_handle::behavior_type command_actor(command_handle::stateful_pointer<command_state> self,
+                                            node_context_ptr ctx, shard_handle supervisor,
+                                            uint64_t id, command_spec cmd, int64_t accepted_us,
+                                            int restarts);
 
 } // namespace shelfwire

@@ -103,7 +103,7 @@ void node_view(self_ptr self, caf::typed_response_promise<node_report> rp) {
   auto r = std::make_shared<node_report>();
   r->name = ctx.id.name;
   r->incarnation = ctx.id.incarnation;
-  r->endpoint = ctx.cluster_host + ":" + std::to_string(ctx.cluster_port);
+  r->endpoint = ctx.cluster.get()->self_endpoint();
   r->up_since_ms = st.up_since_ms;
   r->running_actors = static_cast<int64_t>(self->system().registry().running());
   r->mqtt_messages_per_s = st.mqtt_messages_per_s;
@@ -152,7 +152,8 @@ void node_view(self_ptr self, caf::typed_response_promise<node_report> rp) {
     self->request<urgent>(shard, ask_timeout, inspect_atom_v)
         .then([=](std::vector<named_value>& counts) { shards->one(std::move(counts)); },
               [=](caf::error&) { shards->finish_one(); });
-  self->request(ctx.routers, ask_timeout, caf::sys_atom_v, caf::get_atom_v)
+  self->request(caf::actor_cast<caf::actor>(ctx.routers), ask_timeout, caf::sys_atom_v,
+                caf::get_atom_v)
       .then(
           [=](std::vector<caf::actor>& workers) mutable {
             if (workers.empty()) {
@@ -167,7 +168,7 @@ void node_view(self_ptr self, caf::typed_response_promise<node_report> rp) {
               part_done();
             };
             for (auto& w : workers)
-              self->request<urgent>(w, ask_timeout, inspect_atom_v)
+              self->request<urgent>(caf::actor_cast<router_handle>(w), ask_timeout, inspect_atom_v)
                   .then([=](router_row& row) { rows->one(std::move(row)); },
                         [=](caf::error&) {
                           router_row row;
@@ -211,7 +212,7 @@ scale_result refuse(control_errc e, std::string message) {
 
 void scale_routers(self_ptr self, int32_t size, std::string who,
                    caf::typed_response_promise<scale_result> rp) {
-  auto pool = self->state.ctx->routers;
+  auto pool = caf::actor_cast<caf::actor>(self->state.ctx->routers); // pool management: untyped
   auto pool_silent = [=](caf::error& e) mutable {
     rp.deliver(refuse(control_errc::unavailable,
                       "routers: pool did not answer: " + self->system().render(e)));
@@ -227,16 +228,15 @@ void scale_routers(self_ptr self, int32_t size, std::string who,
             res.before = static_cast<int32_t>(workers.size());
             if (size > res.before) {
               for (auto k = res.before; k < size; ++k) {
-                auto w =
-                    self->system().spawn<caf::detached>(router, st.ctx, st.next_router_index++);
-                self->send(pool, caf::sys_atom_v, caf::put_atom_v, w);
+                auto w = spawn_router(self->system(), st.ctx, st.next_router_index++);
+                self->send(pool, caf::sys_atom_v, caf::put_atom_v, caf::actor_cast<caf::actor>(w));
               }
             } else {
               // The newest leave first; each drains before it stops.
               for (auto k = res.before; k > size; --k) {
                 auto w = workers[static_cast<size_t>(k - 1)];
                 self->send(pool, caf::sys_atom_v, caf::delete_atom_v, w);
-                self->send(w, drain_atom_v);
+                self->send(caf::actor_cast<router_handle>(w), drain_atom_v);
               }
             }
             self->request(pool, ask_timeout, caf::sys_atom_v, caf::get_atom_v)

@@ -9,14 +9,14 @@
 
 namespace shelfwire {
 
-std::pair<caf::actor, caf::actor> command_dispatcher::target(const esl_mac& esl) const {
+std::pair<shard_handle, shard_handle> command_dispatcher::target(const esl_mac& esl) const {
   auto view = ctx_->cluster.get();
   auto owner = view->owner(esl, dead_);
   if (!owner) // nobody eligible (we are leaving alone): keep it here
-    return {ctx_->shard_of(esl), caf::actor{}};
+    return {ctx_->shard_of(esl), shard_handle{}};
   // Right after a membership change, tell the new owner who held the ESL
   // before by this node's view: its own view may not be complete yet.
-  caf::actor hint;
+  shard_handle hint;
   if (!view->previous.empty() &&
       steady_now_us() - view->changed_us < ctx_->opts.cluster.handoff_timeout_ms * 1000)
     if (auto prev = view->previous_owner(esl); prev && prev->incarnation != owner->incarnation)
@@ -43,7 +43,7 @@ void command_dispatcher::transmit(caf::event_based_actor* self, esl_queue& q, ui
     self->monitor(shard);
   q.shard = shard;
   ++q.in_shard;
-  self->send(shard, submit_atom_v, index, cmd, hint);
+  self->send(shard, submit_atom_v, index, cmd, caf::actor_cast<caf::actor>(hint));
   where_[index] = sent_command{std::move(shard), std::move(cmd)};
 }
 

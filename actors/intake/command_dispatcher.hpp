@@ -56,18 +56,18 @@ public:
 
 private:
   struct sent_command {
-    caf::actor shard;
+    shard_handle shard;
     command_spec cmd;
   };
   struct esl_queue {
-    caf::actor shard;      ///< where the outstanding commands went
+    shard_handle shard;    ///< where the outstanding commands went
     uint32_t in_shard = 0; ///< commands of the ESL outstanding there
     std::deque<std::pair<uint32_t, command_spec>> held;
   };
 
   /// The owner's shard for `esl`, and the previous owner's shard as a hint
   /// (null unless ownership moved recently).
-  std::pair<caf::actor, caf::actor> target(const esl_mac& esl) const;
+  std::pair<shard_handle, shard_handle> target(const esl_mac& esl) const;
   void transmit(caf::event_based_actor* self, esl_queue& q, uint32_t index, command_spec cmd);
   void release(caf::event_based_actor* self, const esl_mac& esl);
 

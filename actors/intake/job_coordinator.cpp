@@ -5,7 +5,7 @@
 #include <caf/all.hpp>
 
 #include "runtime/log/log.hpp"
-#include "runtime/mqtt/client.hpp"
+#include "runtime/mqtt/publisher.hpp"
 
 namespace shelfwire {
 

@@ -5,7 +5,7 @@
 #include "actors/intake/job_coordinator.hpp"
 #include "runtime/core/clock.hpp"
 #include "runtime/log/log.hpp"
-#include "runtime/mqtt/client.hpp"
+#include "runtime/mqtt/publisher.hpp"
 #include "runtime/wire/jobs.hpp"
 
 namespace shelfwire {

@@ -20,9 +20,13 @@
 #include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/none.hpp>
+#include <caf/replies_to.hpp>
 #include <caf/type_id.hpp>
+#include <caf/typed_actor.hpp>
 
 #include "runtime/command/command_fsm.hpp"
+#include "runtime/command/command_listing.hpp"
+#include "runtime/command/command_spec.hpp"
 #include "runtime/command/outcome.hpp"
 #include "runtime/core/mac.hpp"
 #include "runtime/routing/route.hpp"
@@ -30,13 +34,6 @@
 #include "runtime/wire/op.hpp"
 
 namespace shelfwire {
-
-/// What to do to one ESL: the unit a job is made of.
-struct command_spec {
-  esl_mac esl;
-  wire::op_kind op = wire::op_kind::ping;
-  wire::arg_list args;
-};
 
 /// A command's end as its supervisor reports it to the job coordinator.
 struct command_report {
@@ -114,7 +111,7 @@ struct member_info {
   int64_t up_since_ms = 0;
   bool leaving = false;
   caf::actor manager;
-  std::vector<caf::actor> shards;
+  std::vector<caf::actor> shards; ///< its supervisor shards (shard_handle, untyped on the wire)
 };
 
 /// The members a cluster manager knows, itself included.
@@ -191,48 +188,6 @@ struct node_report {
   std::vector<named_value> outcomes;
   std::vector<latency_row> latencies;
   std::vector<named_value> counters; ///< every counter and gauge of the node
-};
-
-/// Where a command a supervisor holds stands (see command_supervisor.hpp);
-/// `command_phase_names` names them for the views, in this order.
-enum class command_phase : uint8_t {
-  queued,         ///< behind an earlier command of its ESL
-  handoff,        ///< waiting for the ESL's previous owner
-  ready,          ///< waiting for a running slot
-  dispatching,    ///< its actor asked a router
-  awaiting_reply, ///< action published
-  backing_off,    ///< routing unavailable: asks again soon
-  awaiting_route, ///< no fresh route yet
-};
-inline constexpr const char* command_phase_names[] = {
-    "queued", "handoff", "ready", "dispatching", "awaiting_reply", "backing_off", "awaiting_route"};
-inline constexpr size_t command_phase_count = std::size(command_phase_names);
-
-/// Which commands the `commands` view lists.
-struct command_query {
-  bool has_esl = false;
-  esl_mac esl;
-  std::string state; ///< "" = any
-  uint32_t limit = 100;
-};
-
-/// One command a node holds (in flight or waiting).
-struct command_row {
-  uint64_t id = 0;
-  esl_mac esl;
-  std::string op;
-  std::string state; ///< see command_supervisor: phase names
-  int64_t age_ms = 0;
-  uint32_t attempts = 0;
-  bool has_gw = false;
-  gw_mac gw;
-  uint32_t shard = 0;
-};
-
-/// The `commands` view: the oldest `limit` matching commands.
-struct command_list {
-  std::vector<command_row> rows;
-  uint64_t matching = 0; ///< how many matched in all
 };
 
 /// The `route` view: what the RSSI table says for one ESL.
@@ -532,3 +487,49 @@ CAF_END_TYPE_ID_BLOCK(shelfwire)
 
 // Local only (holds a std::function): may not cross a node boundary.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(shelfwire::local_submission)
+
+// -- typed protocols -----------------------------------------------------------------
+//
+// The handles of the actors on a command's path, so that the compiler checks
+// every message sent to them. Their behaviours are declared with these types.
+
+namespace shelfwire {
+
+/// Whoever submits commands to a shard (a job coordinator, the local
+/// client): takes each command's outcome.
+using outcome_listener_handle =
+    caf::typed_actor<caf::reacts_to<outcome_atom, uint32_t, command_report>>;
+
+/// A command supervisor shard (actors/command/command_supervisor.hpp).
+/// The hint of a submission is the previous owner's shard of the ESL, or
+/// null: a `caf::actor` because a protocol cannot name its own handle.
+using shard_handle =
+    caf::typed_actor<caf::reacts_to<submit_atom, uint32_t, command_spec, caf::actor>,
+                     caf::reacts_to<outcome_atom, uint64_t, command_outcome>,
+                     caf::reacts_to<reply_atom, gateway_reply>,
+                     caf::reacts_to<timer_atom, timer_request>, caf::reacts_to<caf::tick_atom>,
+                     caf::replies_to<handoff_atom, esl_mac>::with<bool>,
+                     caf::replies_to<shutdown_atom>::with<uint64_t>,
+                     caf::replies_to<inspect_atom>::with<std::vector<named_value>>,
+                     caf::replies_to<inspect_atom, command_query>::with<command_list>>;
+
+/// One command actor (actors/command/command_actor.hpp), as its supervisor
+/// drives it.
+using command_handle = caf::typed_actor<caf::reacts_to<reply_atom, gateway_reply>,
+                                        caf::reacts_to<timer_atom, uint8_t, uint32_t>,
+                                        caf::reacts_to<done_atom>, caf::reacts_to<crash_atom>>;
+
+/// The router pool as command actors and the inspector use it (a
+/// caf::actor_pool of routers: each request goes to one of them).
+using router_pool_handle =
+    caf::typed_actor<caf::replies_to<dispatch_atom, dispatch_request>::with<dispatch_result>,
+                     caf::replies_to<lookup_atom, esl_mac>::with<route_answer>>;
+
+/// One router (actors/router/router.hpp): the pool's protocol, plus what
+/// the inspector asks of each and its own flush.
+using router_handle =
+    router_pool_handle::extend<caf::replies_to<inspect_atom>::with<router_row>,
+                               caf::reacts_to<drain_atom>, caf::reacts_to<drain_atom, done_atom>,
+                               caf::reacts_to<flush_atom>>;
+
+} // namespace shelfwire

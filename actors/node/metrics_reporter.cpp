@@ -6,7 +6,7 @@
 
 #include "runtime/core/clock.hpp"
 #include "runtime/log/log.hpp"
-#include "runtime/mqtt/client.hpp"
+#include "runtime/mqtt/publisher.hpp"
 
 namespace shelfwire {
 
@@ -17,7 +17,7 @@ std::string metrics_snapshot_json(const node_context& ctx) {
     members += (members.empty() ? "\"" : ",\"") + m.name + "\"";
   return "{\"node\":\"" + ctx.id.name + "\",\"incarnation\":" + std::to_string(ctx.id.incarnation) +
          ",\"ts_ms\":" + std::to_string(wall_now_ms()) + ",\"cluster\":{\"endpoint\":\"" +
-         ctx.cluster_host + ":" + std::to_string(ctx.cluster_port) + "\",\"members\":[" + members +
+         view->self_endpoint() + "\",\"members\":[" + members +
          "]},\"metrics\":" + ctx.registry->to_json() + "}";
 }
 

@@ -2,7 +2,6 @@
 
 #include <random>
 #include <thread>
-#include <unordered_map>
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
@@ -11,22 +10,17 @@
 #include "actors/command/command_supervisor.hpp"
 #include "actors/gateway/response_ingress.hpp"
 #include "actors/inspect/inspector.hpp"
-#include "actors/intake/command_dispatcher.hpp"
 #include "actors/intake/job_intake.hpp"
 #include "actors/messages/messages.hpp"
+#include "actors/node/local_client.hpp"
 #include "actors/node/metrics_reporter.hpp"
 #include "actors/router/router.hpp"
-#include "actors/routing/status_consumer.hpp"
+#include "actors/status/status_consumer.hpp"
 #include "config/node_config.hpp"
-#include "runtime/core/hash.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/mqtt/client.hpp"
 
 namespace shelfwire {
-
-const caf::actor& node_context::shard_of(esl_mac esl) const {
-  return shards[mix64(esl.value()) % shards.size()];
-}
 
 namespace {
 
@@ -49,44 +43,11 @@ bool wait_for(Pred pred, std::chrono::milliseconds timeout) {
 
 } // namespace
 
-/// Relays node::submit calls to the supervisor shard of each ESL's owner
-/// and hands each outcome to its callback.
-struct local_client_state {
-  static inline const char* name = "shelfwire.local_client";
-  node_context_ptr ctx;
-  std::unique_ptr<command_dispatcher> dispatch;
-  uint32_t next = 0;
-  std::unordered_map<uint32_t, local_submission> waiting;
-};
-
-caf::behavior local_client(caf::stateful_actor<local_client_state>* self, node_context_ptr ctx) {
-  self->state.ctx = ctx;
-  self->state.dispatch = std::make_unique<command_dispatcher>(std::move(ctx));
-  self->set_down_handler([=](caf::down_msg& dm) { self->state.dispatch->redispatch(self, dm); });
-  return {
-      [=](local_submission& s) {
-        auto& st = self->state;
-        auto idx = st.next++;
-        auto& w = st.waiting[idx];
-        w = std::move(s);
-        st.dispatch->send(self, idx, w.cmd);
-      },
-      [=](outcome_atom, uint32_t idx, const command_report& rep) {
-        auto& st = self->state;
-        auto i = st.waiting.find(idx);
-        if (i == st.waiting.end() || !st.dispatch->take(self, idx, self->current_sender()))
-          return;
-        auto done = std::move(i->second.done);
-        st.waiting.erase(i);
-        done(rep);
-      },
-  };
-}
-
 struct node::impl {
   std::shared_ptr<node_context> ctx;
   std::unique_ptr<caf::actor_system_config> cfg;
   std::unique_ptr<caf::actor_system> sys;
+  std::shared_ptr<mqtt::client> egress;                 ///< ctx->egress, as the client it is
   std::vector<std::shared_ptr<mqtt::client>> consumers; ///< responses + status
   std::vector<std::shared_ptr<mqtt::client>> intake_clients;
   caf::actor intake;
@@ -95,6 +56,7 @@ struct node::impl {
   caf::actor manager; ///< cluster manager
   caf::actor inspector;
   std::vector<caf::actor> workers; ///< ingress + status consumers
+  size_t routers_spawned = 0;
   bool started = false;
   bool stopped = false;
 
@@ -107,6 +69,26 @@ struct node::impl {
   std::shared_ptr<mqtt::client> make_client(const std::string& role) {
     return std::make_shared<mqtt::client>(client_opts(role), *ctx->registry, "mqtt." + role + ".");
   }
+
+  /// One MQTT connection (`role`) subscribed to `filter`, handing every
+  /// message to `target` (paho's receive thread only copies and sends).
+  std::shared_ptr<mqtt::client> forward(const std::string& role, const std::string& filter, int qos,
+                                        caf::actor target) {
+    auto c = make_client(role);
+    c->subscribe(filter, qos, [target = std::move(target)](mqtt::message&& m) {
+      caf::anon_send(target, mqtt_inbound{std::move(m.topic), std::move(m.payload)});
+    });
+    c->start();
+    return c;
+  }
+
+  void make_system();
+  std::string make_ports();
+  void make_pool_and_shards();
+  void fill_pool();
+  std::string listen();
+  void make_consumers();
+  void make_intake();
 };
 
 node::node(node_options opts)
@@ -164,60 +146,72 @@ std::string node::metrics_json() const {
   return metrics_snapshot_json(*impl_->ctx);
 }
 
-std::string node::start() {
-  auto& d = *impl_;
-  if (d.started)
-    return "node already started";
-  d.started = true;
-  auto& ctx = *d.ctx;
-  auto& opts = ctx.opts;
-  auto lg = log::get("node");
-
-  d.cfg = std::make_unique<caf::actor_system_config>();
+void node::impl::make_system() {
+  auto& opts = ctx->opts;
+  cfg = std::make_unique<caf::actor_system_config>();
   auto threads = opts.scheduler_threads > 0
                      ? static_cast<size_t>(opts.scheduler_threads)
                      : static_cast<size_t>(std::max(2u, std::thread::hardware_concurrency()));
-  d.cfg->set("scheduler.max-threads", threads);
-  d.cfg->set("scheduler.policy", caf::atom_from_string(opts.scheduler_policy));
-  d.cfg->add_message_types<caf::id_block::shelfwire>();
-  d.cfg->load<caf::io::middleman>();
+  cfg->set("scheduler.max-threads", threads);
+  cfg->set("scheduler.policy", caf::atom_from_string(opts.scheduler_policy));
+  cfg->add_message_types<caf::id_block::shelfwire>();
+  cfg->load<caf::io::middleman>();
   // Failure detection between members: heartbeats, and a silent peer's
   // connection is closed (its actors go down) after the failure timeout.
-  d.cfg->set("middleman.heartbeat-interval",
-             caf::timespan{std::chrono::milliseconds{opts.cluster.heartbeat_interval_ms}});
-  d.cfg->set("middleman.connection-timeout",
-             caf::timespan{std::chrono::milliseconds{opts.cluster.failure_timeout_ms}});
-  d.sys = std::make_unique<caf::actor_system>(*d.cfg);
-  auto& sys = *d.sys;
-  ctx.local_node = sys.node();
-  ctx.naive_replies = opts.cluster.reply_routing == "naive";
+  cfg->set("middleman.heartbeat-interval",
+           caf::timespan{std::chrono::milliseconds{opts.cluster.heartbeat_interval_ms}});
+  cfg->set("middleman.connection-timeout",
+           caf::timespan{std::chrono::milliseconds{opts.cluster.failure_timeout_ms}});
+  sys = std::make_unique<caf::actor_system>(*cfg);
+  ctx->local_node = sys->node();
+  ctx->naive_replies = opts.cluster.reply_routing == "naive";
   auto& copts = opts.cluster;
-  ctx.cluster_host = !copts.advertise_host.empty()                     ? copts.advertise_host
-                     : (copts.bind == "0.0.0.0" || copts.bind == "::") ? std::string{"127.0.0.1"}
-                                                                       : copts.bind;
+  ctx->cluster_host = !copts.advertise_host.empty()                     ? copts.advertise_host
+                      : (copts.bind == "0.0.0.0" || copts.bind == "::") ? std::string{"127.0.0.1"}
+                                                                        : copts.bind;
+}
 
-  // Outgoing: actions, results, metrics.
-  ctx.egress = d.make_client("egress");
-  if (!ctx.egress->start())
-    return "mqtt.url: cannot use '" + opts.mqtt.url + "'";
+/// Outgoing messages (actions, results, metrics) and route lookups.
+std::string node::impl::make_ports() {
+  egress = make_client("egress");
+  if (!egress->start())
+    return "mqtt.url: cannot use '" + ctx->opts.mqtt.url + "'";
+  ctx->egress = egress;
+  auto* reg = ctx->registry.get();
+  ctx->make_route_source = [reg, redis = ctx->opts.redis, table = ctx->opts.route_table](size_t i) {
+    return routing::make_redis_route_source(redis, table, *reg, "redis.router" + std::to_string(i));
+  };
+  return {};
+}
 
-  // Routing: the router pool; each router has its own thread and Redis connection.
-  size_t router_index = 0;
-  ctx.routers = caf::actor_pool::make(
-      sys.dummy_execution_unit(), static_cast<size_t>(opts.routers.pool_size),
-      [&] { return sys.spawn<caf::detached>(router, node_context_ptr{d.ctx}, router_index++); },
-      caf::actor_pool::round_robin());
-  ctx.metrics->router_pool_size.set(opts.routers.pool_size);
+/// The last handles of the context: the router pool, empty until
+/// fill_pool, and the supervisor shards, which read the context only from
+/// their first message on (lazy_init): nobody sends them one before start
+/// returns.
+void node::impl::make_pool_and_shards() {
+  auto pool = caf::actor_pool::make(sys->dummy_execution_unit(), caf::actor_pool::round_robin());
+  ctx->routers = caf::actor_cast<router_pool_handle>(pool);
+  for (int i = 0; i < ctx->opts.commands.supervisors; ++i)
+    ctx->shards.push_back(sys->spawn<caf::lazy_init>(command_supervisor, node_context_ptr{ctx},
+                                                     static_cast<uint64_t>(i)));
+}
 
-  // Commands: one supervisor per shard.
-  for (int i = 0; i < opts.commands.supervisors; ++i)
-    ctx.shards.push_back(
-        sys.spawn(command_supervisor, node_context_ptr{d.ctx}, static_cast<uint64_t>(i)));
+/// Routers: each on its own thread, with its own Redis connection.
+void node::impl::fill_pool() {
+  auto pool = caf::actor_cast<caf::actor>(ctx->routers);
+  for (int i = 0; i < ctx->opts.routers.pool_size; ++i) {
+    auto w = spawn_router(*sys, node_context_ptr{ctx}, routers_spawned++);
+    caf::anon_send(pool, caf::sys_atom_v, caf::put_atom_v, caf::actor_cast<caf::actor>(w));
+  }
+  ctx->metrics->router_pool_size.set(ctx->opts.routers.pool_size);
+}
 
-  // Inspection (shelfwire-inspect): reached through the manager.
+/// The inspector and the cluster manager, published on the node's CAF endpoint.
+std::string node::impl::listen() {
+  auto& opts = ctx->opts;
   auto& gw = opts.gateway;
   std::vector<named_value> fixed = {
-      {"command supervisors", static_cast<int64_t>(ctx.shards.size())},
+      {"command supervisors", static_cast<int64_t>(ctx->shards.size())},
       {"response ingress", gw.response_consumers},
       {"status consumers", opts.routing.consume ? opts.routing.consumers : 0},
       {"job intake", opts.intake.enabled ? 1 : 0},
@@ -226,69 +220,78 @@ std::string node::start() {
       {"local client", 1},
       {"inspector", 1},
   };
-  d.inspector = sys.spawn(inspector, node_context_ptr{d.ctx}, std::move(fixed), router_index);
-
-  // Cluster: the manager, published on the node's CAF endpoint.
-  d.manager = sys.spawn(cluster_manager, node_context_ptr{d.ctx}, d.inspector);
-  auto port = sys.middleman().publish(d.manager, static_cast<uint16_t>(copts.port),
-                                      copts.bind.c_str(), true);
+  inspector =
+      sys->spawn(shelfwire::inspector, node_context_ptr{ctx}, std::move(fixed), routers_spawned);
+  manager = sys->spawn(cluster_manager, node_context_ptr{ctx}, inspector);
+  auto& copts = opts.cluster;
+  auto port = sys->middleman().publish(manager, static_cast<uint16_t>(copts.port),
+                                       copts.bind.c_str(), true);
   if (!port)
     return "cluster.port: cannot listen on " + copts.bind + ":" + std::to_string(copts.port) +
-           ": " + sys.render(port.error());
-  ctx.cluster_port = *port;
-  caf::anon_send(d.manager, caf::publish_atom_v, *port);
+           ": " + sys->render(port.error());
+  caf::anon_send(manager, caf::publish_atom_v, *port);
+  return {};
+}
 
-  // Gateway responses: consumers in the shared group, each with its ingress.
+/// Gateway responses (each consumer with its ingress) and gateway status
+/// (each consumer with its own RSSI-table writer).
+void node::impl::make_consumers() {
+  auto& opts = ctx->opts;
+  auto& gw = opts.gateway;
   for (int i = 0; i < gw.response_consumers; ++i) {
-    auto ingress = sys.spawn(response_ingress, node_context_ptr{d.ctx});
-    d.workers.push_back(ingress);
-    auto c = d.make_client("responses" + std::to_string(i));
-    c->subscribe("$share/" + gw.response_share_group + "/" + gw.topic_prefix + "/+/response", 1,
-                 [ingress](mqtt::message&& m) {
-                   caf::anon_send(ingress, mqtt_inbound{std::move(m.topic), std::move(m.payload)});
-                 });
-    c->start();
-    d.consumers.push_back(std::move(c));
+    auto ingress = sys->spawn(response_ingress, node_context_ptr{ctx});
+    workers.push_back(ingress);
+    consumers.push_back(forward(
+        "responses" + std::to_string(i),
+        "$share/" + gw.response_share_group + "/" + gw.topic_prefix + "/+/response", 1, ingress));
   }
-
-  // Routing manager: gateway status -> RSSI table.
-  if (opts.routing.consume) {
-    for (int i = 0; i < opts.routing.consumers; ++i) {
-      auto consumer = sys.spawn<caf::detached>(status_consumer, node_context_ptr{d.ctx});
-      d.workers.push_back(consumer);
-      auto c = d.make_client("status" + std::to_string(i));
-      c->subscribe(
-          "$share/" + opts.routing.share_group + "/" + gw.topic_prefix + "/+/status", 0,
-          [consumer](mqtt::message&& m) {
-            caf::anon_send(consumer, mqtt_inbound{std::move(m.topic), std::move(m.payload)});
-          });
-      c->start();
-      d.consumers.push_back(std::move(c));
-    }
+  if (!opts.routing.consume)
+    return;
+  for (int i = 0; i < opts.routing.consumers; ++i) {
+    auto consumer = sys->spawn<caf::detached>(status_consumer, node_context_ptr{ctx});
+    workers.push_back(consumer);
+    consumers.push_back(forward(
+        "status" + std::to_string(i),
+        "$share/" + opts.routing.share_group + "/" + gw.topic_prefix + "/+/status", 0, consumer));
   }
+}
 
-  d.reporter = sys.spawn(metrics_reporter, node_context_ptr{d.ctx});
-  d.local = sys.spawn(local_client, node_context_ptr{d.ctx});
+/// Jobs in: last, once everything behind the intake exists.
+void node::impl::make_intake() {
+  auto& io = ctx->opts.intake;
+  if (!io.enabled)
+    return;
+  intake = sys->spawn(job_intake, node_context_ptr{ctx});
+  for (int i = 0; i < io.consumers; ++i)
+    intake_clients.push_back(forward(i == 0 ? std::string{"intake"} : "intake" + std::to_string(i),
+                                     "$share/" + io.share_group + "/" + io.topic_prefix + "/submit",
+                                     1, intake));
+}
 
-  // Intake last: take jobs once everything behind it exists.
-  if (opts.intake.enabled) {
-    d.intake = sys.spawn(job_intake, node_context_ptr{d.ctx});
-    auto intake = d.intake;
-    for (int i = 0; i < opts.intake.consumers; ++i) {
-      auto c = d.make_client(i == 0 ? std::string{"intake"} : "intake" + std::to_string(i));
-      c->subscribe("$share/" + opts.intake.share_group + "/" + opts.intake.topic_prefix + "/submit",
-                   1, [intake](mqtt::message&& m) {
-                     caf::anon_send(intake, mqtt_inbound{std::move(m.topic), std::move(m.payload)});
-                   });
-      c->start();
-      d.intake_clients.push_back(std::move(c));
-    }
-  }
-  lg->info("node '{}' started (incarnation {:016x}): {} routers, {} supervisors, {} response "
-           "consumers, {} status consumers, intake {}",
-           ctx.id.name, ctx.id.incarnation, opts.routers.pool_size, opts.commands.supervisors,
-           gw.response_consumers, opts.routing.consume ? opts.routing.consumers : 0,
-           opts.intake.enabled ? "on" : "off");
+std::string node::start() {
+  auto& d = *impl_;
+  if (d.started)
+    return "node already started";
+  d.started = true;
+  d.make_system();
+  if (auto err = d.make_ports(); !err.empty())
+    return err;
+  d.make_pool_and_shards();
+  // The context is complete: from here on, actors may read it.
+  d.fill_pool();
+  if (auto err = d.listen(); !err.empty())
+    return err;
+  d.make_consumers();
+  d.reporter = d.sys->spawn(metrics_reporter, node_context_ptr{d.ctx});
+  d.local = d.sys->spawn(local_client, node_context_ptr{d.ctx});
+  d.make_intake();
+  auto& opts = d.ctx->opts;
+  log::get("node")->info(
+      "node '{}' started (incarnation {:016x}): {} routers, {} supervisors, {} response "
+      "consumers, {} status consumers, intake {}",
+      d.ctx->id.name, d.ctx->id.incarnation, opts.routers.pool_size, opts.commands.supervisors,
+      opts.gateway.response_consumers, opts.routing.consume ? opts.routing.consumers : 0,
+      opts.intake.enabled ? "on" : "off");
   return {};
 }
 
@@ -301,7 +304,7 @@ bool node::wait_ready(std::chrono::milliseconds timeout) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::max(
         deadline - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration{}));
   };
-  if (!d.ctx->egress->wait_ready(left()))
+  if (!d.egress->wait_ready(left()))
     return false;
   for (auto& c : d.consumers)
     if (!c->wait_ready(left()))
@@ -358,9 +361,9 @@ void node::stop() {
   // 5. Stop listening, then stop talking.
   for (auto& c : d.consumers)
     c->stop();
-  ctx.egress->stop();
+  d.egress->stop();
   // 6. Stop the actors and the actor system.
-  auto exit = [&](const caf::actor& a) {
+  auto exit = [&](const auto& a) {
     if (a)
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   };
@@ -377,7 +380,7 @@ void node::stop() {
   d.sys->await_all_actors_done();
   d.workers.clear();
   d.intake = d.reporter = d.local = d.manager = d.inspector = caf::actor{};
-  d.ctx->routers = caf::actor{};
+  d.ctx->routers = router_pool_handle{};
   d.ctx->shards.clear();
   d.consumers.clear();
   d.intake_clients.clear();

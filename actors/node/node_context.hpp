@@ -1,21 +1,21 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include <caf/actor.hpp>
+#include <caf/node_id.hpp>
 
 #include "actors/cluster/cluster_view.hpp"
+#include "actors/messages/messages.hpp"
 #include "actors/node/node_metrics.hpp"
 #include "config/node_options.hpp"
+#include "runtime/mqtt/publisher.hpp"
+#include "runtime/routing/route_source.hpp"
 
 namespace shelfwire {
-
-namespace mqtt {
-class client;
-}
 
 /// Who this node process is. `incarnation` is random per start, so replies
 /// to a previous run of the node are recognised as stale.
@@ -25,31 +25,45 @@ struct node_identity {
   uint64_t token_secret = 0; ///< keys the check of the reply tokens we mint
 };
 
-/// What the actors of one node share: options, identity, metrics, the
-/// outgoing MQTT connection and the handles of the long-lived actors. Built
-/// by the node during startup (handles are filled as actors are spawned) and
-/// read-only afterwards.
+/// Makes the route source of router number `index` (its own Redis
+/// connection in a node; a fake in tests). Called on the thread that
+/// spawns the router.
+using route_source_factory = std::function<std::unique_ptr<routing::route_source>(size_t index)>;
+
+/// What the actors of one node share: options, identity, metrics, the ports
+/// (outgoing messages, route lookups) and the handles of the long-lived
+/// actors. The node builds it completely before it spawns the first actor
+/// that reads it (the router pool and the shards are created empty or
+/// lazily for that), and nobody writes it afterwards, except the cluster
+/// view, which has its own lock.
 struct node_context {
   node_options opts;
   node_identity id;
   std::unique_ptr<metrics::registry> registry;
   std::unique_ptr<node_metrics> metrics;
   /// Publishes actions, results and metrics. Thread-safe.
-  std::shared_ptr<mqtt::client> egress;
+  std::shared_ptr<mqtt::publisher> egress;
+  /// Where routers read routes from.
+  route_source_factory make_route_source;
+  /// Routers and status consumers block on I/O (hiredis): they run on their
+  /// own threads. Tests on CAF's deterministic scheduler, whose fakes never
+  /// block, turn this off.
+  bool detach_blocking_actors = true;
   /// The router pool (a caf::actor_pool: sending to it picks a router).
-  caf::actor routers;
-  /// Command supervisors; an ESL belongs to shards[hash(esl) % size].
-  std::vector<caf::actor> shards;
+  router_pool_handle routers;
+  /// Command supervisors; an ESL belongs to shards[shard_index_for(esl, size)].
+  std::vector<shard_handle> shards;
   /// Who is in the cluster (written by the cluster manager, read by anyone).
   mutable cluster_view_holder cluster; ///< the one field that changes after start
-  /// This node's CAF endpoint as the other members reach it (after start).
+  /// The host the other members reach this node's CAF endpoint at.
   std::string cluster_host;
-  uint16_t cluster_port = 0;
   bool naive_replies = false; ///< cluster.reply-routing = naive
   caf::node_id local_node;    ///< this actor system's CAF node id
 
   /// The supervisor shard of an ESL.
-  const caf::actor& shard_of(esl_mac esl) const;
+  const shard_handle& shard_of(esl_mac esl) const {
+    return shards[shard_index_for(esl, shards.size())];
+  }
   /// The shard that minted a command id (its top 16 bits).
   static size_t shard_index_of(uint64_t command_id) { return command_id >> 48; }
 };

@@ -3,7 +3,7 @@
 #include <caf/all.hpp>
 
 #include "runtime/core/clock.hpp"
-#include "runtime/mqtt/client.hpp"
+#include "runtime/mqtt/publisher.hpp"
 #include "runtime/routing/pick.hpp"
 #include "runtime/wire/token.hpp"
 
@@ -11,7 +11,7 @@ namespace shelfwire {
 
 namespace {
 
-using self_ptr = caf::stateful_actor<router_state>*;
+using self_ptr = router_handle::stateful_pointer<router_state>;
 
 dispatch_result route_and_publish(self_ptr self, const dispatch_request& req, bool table_ok,
                                   const routing::route* route) {
@@ -67,7 +67,7 @@ void flush(self_ptr self) {
     st.esls.push_back(st.pending[i].second.cmd.esl);
   st.routes.clear();
   auto t0 = steady_now_us();
-  auto err = st.table->lookup(st.esls, st.routes);
+  auto err = st.routes_in->lookup(st.esls, st.routes);
   st.ctx->metrics->router_lookup_us.record(static_cast<uint64_t>(steady_now_us() - t0));
   bool ok = err == redis::errc::ok && st.routes.size() == n;
   for (size_t i = 0; i < n; ++i) {
@@ -84,13 +84,17 @@ void flush(self_ptr self) {
 
 } // namespace
 
-caf::behavior router(self_ptr self, node_context_ptr ctx, size_t index) {
+router_handle spawn_router(caf::actor_system& sys, node_context_ptr ctx, size_t index) {
+  if (ctx->detach_blocking_actors)
+    return sys.spawn<caf::detached>(router, std::move(ctx), index);
+  return sys.spawn(router, std::move(ctx), index);
+}
+
+router_handle::behavior_type router(self_ptr self, node_context_ptr ctx, size_t index) {
   auto& st = self->state;
   st.ctx = std::move(ctx);
   st.index = index;
-  st.conn = std::make_unique<redis::connection>(st.ctx->opts.redis, *st.ctx->registry,
-                                                "redis.router" + std::to_string(index));
-  st.table = std::make_unique<routing::route_table>(*st.conn, st.ctx->opts.route_table);
+  st.routes_in = st.ctx->make_route_source(index);
   return {
       [=](dispatch_atom, dispatch_request& req) -> caf::result<dispatch_result> {
         auto& st = self->state;
@@ -120,7 +124,7 @@ caf::behavior router(self_ptr self, node_context_ptr ctx, size_t index) {
         // arrivals since its current round began are not counted.
         r.mailbox = static_cast<int64_t>(self->mailbox().queue().total_task_size());
         r.handled = st.handled;
-        r.redis_up = st.conn->connected();
+        r.redis_up = st.routes_in->connected();
         return r;
       },
       [=](lookup_atom, esl_mac esl) {
@@ -128,7 +132,7 @@ caf::behavior router(self_ptr self, node_context_ptr ctx, size_t index) {
         route_answer a;
         std::vector<esl_mac> one{esl};
         std::vector<routing::route> routes;
-        a.ok = st.table->lookup(one, routes) == redis::errc::ok && routes.size() == 1;
+        a.ok = st.routes_in->lookup(one, routes) == redis::errc::ok && routes.size() == 1;
         if (a.ok)
           a.route = std::move(routes.front());
         return a;

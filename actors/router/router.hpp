@@ -11,8 +11,7 @@
 
 #include "actors/messages/messages.hpp"
 #include "actors/node/node_context.hpp"
-#include "runtime/redis/connection.hpp"
-#include "runtime/routing/route_table.hpp"
+#include "runtime/routing/route_source.hpp"
 
 namespace shelfwire {
 
@@ -23,8 +22,9 @@ namespace shelfwire {
 /// attempt) and publishes the action to `{prefix}/{gw}/action` at QoS 1. It
 /// holds no per-command state: the token carries what the reply needs.
 ///
-/// Each router owns one Redis connection and runs **detached** (its own
-/// thread), because hiredis calls block. Requests that arrive while a Redis
+/// Each router owns one route source (a Redis connection of its own, see
+/// node_context::make_route_source) and runs **detached** (its own thread),
+/// because hiredis calls block. Requests that arrive while a Redis
 /// round trip is under way are answered together by the next one (one
 /// script call for up to `routers.lookup-batch-max` ESLs): under load, a
 /// router batches instead of queueing. Many routers sit behind one
@@ -39,8 +39,7 @@ struct router_state {
   static inline const char* name = "shelfwire.router";
 
   node_context_ptr ctx;
-  std::unique_ptr<redis::connection> conn;
-  std::unique_ptr<routing::route_table> table;
+  std::unique_ptr<routing::route_source> routes_in;
   std::vector<std::pair<caf::typed_response_promise<dispatch_result>, dispatch_request>> pending;
   bool flush_scheduled = false;
   std::vector<esl_mac> esls;          ///< scratch
@@ -55,6 +54,10 @@ struct router_state {
 /// (a request the pool routed to it just before it was taken out).
 constexpr int64_t drain_grace_ms = 500;
 
-caf::behavior router(caf::stateful_actor<router_state>* self, node_context_ptr ctx, size_t index);
+router_handle::behavior_type router(router_handle::stateful_pointer<router_state> self,
+                                    node_context_ptr ctx, size_t index);
+
+/// Spawns router number `index`: detached unless the context says otherwise.
+router_handle spawn_router(caf::actor_system& sys, node_context_ptr ctx, size_t index);
 
 } // namespace shelfwire

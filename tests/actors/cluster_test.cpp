@@ -1,0 +1,217 @@
+// Two members' shards in one actor system, on the deterministic scheduler:
+// the handoff of an ESL between its old and new owner, legacy replies that
+// go on to the previous owner, and a job's dispatcher when a shard it sent
+// commands to goes down.
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+
+#include "actors/node/local_client.hpp"
+#include "tests/actors/actor_fixture.hpp"
+
+using namespace shelfwire;
+using namespace shelfwire::testing;
+
+namespace {
+
+const gw_mac gw_a = gw_mac::from_u64(0xA0);
+
+command_spec price(esl_mac esl, const std::string& value = "1.99") {
+  return command_spec{esl, wire::op_kind::price, {{"price", value}}};
+}
+
+/// Member "b" owned every ESL until "a" joined just now: the view of "a"
+/// says so, the view of "b" knows only itself.
+struct handoff_fixture {
+  actor_fixture f;
+  test_node a = f.make_node("a", 1);
+  test_node b = f.make_node("b", 2);
+  std::shared_ptr<outcome_log> log = std::make_shared<outcome_log>();
+  caf::actor client = f.make_listener(log);
+  esl_mac esl;
+
+  handoff_fixture() {
+    f.make_router_pool(a, 1);
+    f.make_router_pool(b, 1);
+    f.make_shards(a);
+    f.make_shards(b);
+    f.set_view(a, {a.member(), b.member()}, {b.member()});
+    esl = esl_owned_by(*a.ctx->cluster.get(), "a");
+    a.routes->add(esl, gw_a);
+    b.routes->add(esl, gw_a);
+  }
+
+  shard_handle old_shard() const { return b.member().shard_of(esl); }
+  shard_handle new_shard() const { return a.member().shard_of(esl); }
+};
+
+} // namespace
+
+TEST_CASE("actors: the new owner waits for the old owner's command of the ESL", "[actors]") {
+  handoff_fixture h;
+  caf::send_as(h.client, h.old_shard(), submit_atom_v, uint32_t{0}, price(h.esl, "1"),
+               caf::actor{});
+  h.f.run();
+  REQUIRE(h.b.out->sent.size() == 1); // the old owner's command is in flight
+
+  caf::send_as(h.client, h.new_shard(), submit_atom_v, uint32_t{1}, price(h.esl, "2"),
+               caf::actor{});
+  h.f.run();
+  CHECK(h.a.out->sent.empty()); // waits for the old owner
+  CHECK(h.a.metrics().cluster_handoffs.value() == 1);
+
+  caf::anon_send(h.old_shard(), reply_atom_v, answer_to(h.b, h.b.out->sent[0], true));
+  h.f.run();
+  REQUIRE(h.log->of(0).size() == 1);
+  CHECK(h.log->of(0)[0]->report.outcome.status == outcome_status::acked);
+  REQUIRE(h.a.out->sent.size() == 1); // released: the new owner's command goes out
+  caf::anon_send(h.new_shard(), reply_atom_v, answer_to(h.a, h.a.out->sent[0], true));
+  h.f.run();
+  REQUIRE(h.log->of(1).size() == 1);
+  CHECK(h.log->of(1)[0]->report.outcome.status == outcome_status::acked);
+  CHECK(h.a.metrics().cluster_handoff_timeouts.value() == 0);
+}
+
+TEST_CASE("actors: the new owner starts anyway when the old owner stays busy", "[actors]") {
+  handoff_fixture h;
+  caf::send_as(h.client, h.old_shard(), submit_atom_v, uint32_t{0}, price(h.esl, "1"),
+               caf::actor{});
+  caf::send_as(h.client, h.new_shard(), submit_atom_v, uint32_t{1}, price(h.esl, "2"),
+               caf::actor{});
+  h.f.run();
+  CHECK(h.a.out->sent.empty());
+  h.f.advance(std::chrono::milliseconds{h.a.ctx->opts.cluster.handoff_timeout_ms});
+  CHECK(h.a.metrics().cluster_handoff_timeouts.value() == 1);
+  CHECK(h.a.out->sent.size() == 1);
+}
+
+TEST_CASE("actors: no recent change, no handoff", "[actors]") {
+  handoff_fixture h;
+  h.f.set_view(h.a, {h.a.member(), h.b.member()}); // no previous members
+  caf::send_as(h.client, h.new_shard(), submit_atom_v, uint32_t{1}, price(h.esl), caf::actor{});
+  h.f.run();
+  CHECK(h.a.metrics().cluster_handoffs.value() == 0);
+  CHECK(h.a.out->sent.size() == 1);
+}
+
+TEST_CASE("actors: a legacy reply the new owner cannot place goes to the previous owner",
+          "[actors]") {
+  handoff_fixture h;
+  caf::send_as(h.client, h.old_shard(), submit_atom_v, uint32_t{0}, price(h.esl), caf::actor{});
+  h.f.run();
+  REQUIRE(h.b.out->sent.size() == 1);
+
+  // Legacy firmware echoes no token: the ingress sends the reply to the
+  // ESL's owner of the moment, "a", which holds nothing for the ESL.
+  caf::anon_send(h.new_shard(), reply_atom_v, legacy_ack(h.esl, gw_a));
+  h.f.run();
+  CHECK(h.a.metrics().replies_forwarded_legacy.value() == 1);
+  CHECK(h.b.metrics().replies_delivered.value() == 1);
+  REQUIRE(h.log->of(0).size() == 1);
+  CHECK(h.log->of(0)[0]->report.outcome.status == outcome_status::acked);
+
+  // A reply that crossed twice already is not sent on again.
+  auto r = legacy_ack(h.esl, gw_a);
+  r.hops = 2;
+  caf::anon_send(h.new_shard(), reply_atom_v, r);
+  h.f.run();
+  CHECK(h.a.metrics().replies_forwarded_legacy.value() == 1);
+  CHECK(h.a.metrics().replies_unknown.value() == 1);
+}
+
+TEST_CASE("actors: commands held by a shard that goes down are sent to the new owner", "[actors]") {
+  actor_fixture f;
+  auto a = f.make_node("a", 1);
+  auto b = f.make_node("b", 2);
+  auto asked_a = f.stub_routers(a);
+  auto asked_b = f.stub_routers(b);
+  f.make_shards(a);
+  f.make_shards(b);
+  f.set_view(a, {a.member(), b.member()});
+  auto view = a.ctx->cluster.get();
+  auto x = esl_owned_by(*view, "b");
+  auto y = esl_owned_by(*view, "b", x.value() + 1);
+  auto local = f.sys.spawn(local_client, node_context_ptr{a.ctx});
+  std::vector<command_report> done;
+  auto submit = [&](esl_mac esl, const std::string& v) {
+    local_submission s;
+    s.cmd = price(esl, v);
+    s.done = [&done](const command_report& rep) { done.push_back(rep); };
+    caf::anon_send(local, std::move(s));
+  };
+  submit(x, "1");
+  submit(x, "2"); // waits behind x's first command, wherever they go
+  submit(y, "1");
+  f.run();
+  CHECK(asked_b->requests.size() == 2); // x's first command and y's
+  CHECK(asked_a->requests.empty());
+
+  // "b" dies: the view drops it, then its shards go down.
+  f.set_view(a, {a.member()});
+  for (auto& s : b.ctx->shards)
+    caf::anon_send_exit(s, caf::exit_reason::kill);
+  f.run();
+  CHECK(a.metrics().jobs_redispatched.value() == 3);
+  REQUIRE(asked_a->requests.size() == 2); // x's first (x's second waits behind it) and y's
+  std::vector<esl_mac> first;
+  for (auto& r : asked_a->requests)
+    first.push_back(r.cmd.esl);
+  CHECK(std::count(first.begin(), first.end(), x) == 1);
+  CHECK(std::count(first.begin(), first.end(), y) == 1);
+  for (auto& r : asked_a->requests)
+    if (r.cmd.esl == x)
+      CHECK(r.cmd.args == wire::arg_list{{"price", "1"}}); // the oldest first
+  CHECK(done.empty());
+
+  // Outcomes from the new owner reach the callbacks, once each.
+  caf::anon_send(a.ctx->shard_of(x), shutdown_atom_v);
+  caf::anon_send(a.ctx->shard_of(y), shutdown_atom_v);
+  f.run();
+  CHECK(done.size() == 3);
+  caf::anon_send_exit(local, caf::exit_reason::user_shutdown);
+  for (auto& orphan : asked_b->senders) // "b"'s command actors died with it
+    caf::anon_send_exit(orphan, caf::exit_reason::kill);
+  f.run();
+}
+
+TEST_CASE("actors: a command waits while the ESL's earlier one is out at another shard",
+          "[actors]") {
+  actor_fixture f;
+  auto a = f.make_node("a", 1);
+  auto b = f.make_node("b", 2);
+  auto asked_a = f.stub_routers(a);
+  auto asked_b = f.stub_routers(b);
+  f.make_shards(a);
+  f.make_shards(b);
+  f.set_view(a, {a.member(), b.member()});
+  auto x = esl_owned_by(*a.ctx->cluster.get(), "b");
+  auto local = f.sys.spawn(local_client, node_context_ptr{a.ctx});
+  size_t outcomes = 0;
+  auto submit = [&](const std::string& v) {
+    local_submission s;
+    s.cmd = price(x, v);
+    s.done = [&outcomes](const command_report&) { ++outcomes; };
+    caf::anon_send(local, std::move(s));
+  };
+  submit("1");
+  f.run();
+  REQUIRE(asked_b->requests.size() == 1);
+
+  // "b" leaves: x moves to "a", but its first command is still out at "b".
+  auto leaving = b.member();
+  leaving.leaving = true;
+  f.set_view(a, {a.member(), leaving}, {a.member(), b.member()});
+  submit("2");
+  f.run();
+  CHECK(a.metrics().jobs_held_back.value() == 1);
+  CHECK(asked_a->requests.empty());
+
+  // The first command ends at "b": the held one goes to "a".
+  caf::anon_send(b.member().shard_of(x), shutdown_atom_v);
+  f.run();
+  CHECK(outcomes == 1);
+  CHECK(asked_a->requests.size() == 1);
+  caf::anon_send_exit(local, caf::exit_reason::user_shutdown);
+  f.run();
+}
