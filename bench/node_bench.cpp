@@ -30,7 +30,9 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -187,6 +189,173 @@ run_result drive(node& n, const std::vector<esl_mac>& esls, int64_t total, int64
   return r;
 }
 
+/// Everything the benchmark starts. Destroyed in reverse: the emulator and
+/// the other members before the in-process node, all before the servers.
+struct bench_env {
+  sim::mosquitto_server broker;
+  sim::redis_server redis;
+  sim::temp_dir dir;
+  std::unique_ptr<node> n;                 ///< the node under test, in this process
+  int cluster_port = 0;                    ///< its CAF port (cluster.port), the seed of the others
+  std::vector<sim::child_process> members; ///< --bench.cluster-nodes > 1: the others
+  std::optional<sim::child_process> emu;   ///< shelfwire-gw-emu
+};
+
+/// The bare broker's ceiling at each in-flight level, before anything else
+/// uses the broker. Empty without rawmq or with bench.ceiling-requests = 0.
+std::map<int64_t, sim::ceiling> measure_ceilings(const bench_options& o, bench_env& env) {
+  auto rawmq = o.rawmq.empty() ? sim::build_binary("rawmq") : o.rawmq;
+  std::map<int64_t, sim::ceiling> ceilings;
+  bool have_rawmq = access(rawmq.c_str(), X_OK) == 0;
+  if (!have_rawmq)
+    std::printf("  (no raw MQTT client at %s: ceiling not measured)\n", rawmq.c_str());
+  if (have_rawmq && o.ceiling_requests > 0)
+    for (auto c : o.in_flight) {
+      auto n = c == 1 ? std::min<int64_t>(o.ceiling_requests, 10'000) : o.ceiling_requests;
+      ceilings[c] = sim::measure_ceiling(rawmq, env.broker.port(), n, c, env.dir.path());
+    }
+  return ceilings;
+}
+
+/// Starts the node under test in this process; false (with a message) if it
+/// does not come up.
+bool start_node(const bench_options& o, const log::log_options& lo, bench_env& env) {
+  node_options no;
+  no.name = "bench-node";
+  no.mqtt.url = env.broker.url();
+  no.redis.port = env.redis.port();
+  no.routers.pool_size = static_cast<int>(o.routers);
+  no.commands.supervisors = static_cast<int>(o.supervisors);
+  no.scheduler_threads = static_cast<int>(o.scheduler_threads);
+  no.scheduler_policy = o.scheduler_policy;
+  no.metrics_interval_ms = 0;
+  no.log = lo;
+  if (o.cluster_nodes > 1)
+    no.cluster.port = sim::free_port();
+  env.cluster_port = no.cluster.port;
+  env.n = std::make_unique<node>(no);
+  if (auto err = env.n->start(); !err.empty()) {
+    std::cerr << "node: " << err << "\n";
+    return false;
+  }
+  if (!env.n->wait_ready(10s)) {
+    std::cerr << "node not ready\n";
+    return false;
+  }
+  return true;
+}
+
+/// The other members (bench.cluster-nodes - 1 node processes): same pools,
+/// no status consumers (this node's counter tells when the table is
+/// complete), no intake. False (with a message) if the cluster does not form.
+bool start_members(const bench_options& o, bench_env& env) {
+  for (int64_t k = 2; k <= o.cluster_nodes; ++k) {
+    auto name = "bench-node-" + std::to_string(k);
+    env.members.push_back(sim::child_process::start(
+        {sim::build_binary("shelfwire-node"), "--node.name=" + name,
+         "--mqtt.url=" + env.broker.url(), "--redis.port=" + std::to_string(env.redis.port()),
+         "--cluster.seeds=127.0.0.1:" + std::to_string(env.cluster_port), "--routing.consume=false",
+         "--intake.enabled=false", "--routers.pool-size=" + std::to_string(o.routers),
+         "--commands.supervisors=" + std::to_string(o.supervisors),
+         "--scheduler.threads=" + std::to_string(o.scheduler_threads),
+         "--scheduler.policy=" + o.scheduler_policy, "--metrics.interval-ms=0", "--log.level=warn"},
+        env.dir.file(name + ".log")));
+  }
+  if (o.cluster_nodes > 1) {
+    auto& members_gauge = env.n->metrics().get_gauge("cluster.members");
+    if (!sim::wait_until([&] { return members_gauge.value() == o.cluster_nodes; }, 30s)) {
+      std::cerr << "cluster did not form: " << members_gauge.value() << " of " << o.cluster_nodes
+                << " members\n";
+      return false;
+    }
+    // Their response consumers come up while the routing table fills (below).
+  }
+  return true;
+}
+
+/// Starts the emulator once the node listens (it advertises once at start)
+/// and waits until every advert is in Redis; false (with a message) if not.
+bool start_emulator(const bench_options& o, bench_env& env) {
+  env.emu = sim::child_process::start(
+      {sim::build_binary("shelfwire-gw-emu"), "--mqtt.url=" + env.broker.url(),
+       "--store.gateways=" + std::to_string(o.gateways), "--store.esls=" + std::to_string(o.esls),
+       "--store.extra-hearers=1", "--log.level=info", "--log.stats-interval-ms=1000"},
+      env.dir.file("emulator.log"));
+  auto& m = env.n->metrics();
+  auto adverts = static_cast<uint64_t>(o.esls * 2);
+  if (!sim::wait_until([&] { return m.counter_value("status.adverts_applied") >= adverts; }, 60s)) {
+    std::cerr << "routing table did not converge: " << m.counter_value("status.adverts_applied")
+              << "/" << adverts << " adverts applied\n"
+              << env.emu->log_tail();
+    return false;
+  }
+  return true;
+}
+
+/// The ESLs the emulator plays (same store, same MACs).
+std::vector<esl_mac> store_esls(const bench_options& o) {
+  auto store = sim::gateway_emulator::simple_store(static_cast<size_t>(o.gateways),
+                                                   static_cast<size_t>(o.esls), 1);
+  std::vector<esl_mac> esls;
+  for (auto& e : store.esls)
+    esls.push_back(e.esl);
+  return esls;
+}
+
+double ms(uint64_t us) {
+  return static_cast<double>(us) / 1000.0;
+}
+
+/// SHELFWIRE_BENCH_DEBUG: the node's data-path counters and its busiest threads.
+void print_debug_counters(node& n) {
+  auto& m = n.metrics();
+  for (auto k : {"commands.accepted", "router.dispatched", "mqtt.egress.published",
+                 "mqtt.egress.publish_failed", "mqtt.responses0.received", "replies.received",
+                 "replies.delivered", "replies.late", "replies.duplicate", "replies.stray",
+                 "replies.malformed", "replies.bad_token", "router.unavailable",
+                 "mqtt.egress.delivery_complete", "mqtt.egress.reconnects",
+                 "mqtt.responses0.reconnects", "mqtt.responses0.unmatched"})
+    std::printf("   %s=%llu\n", k, static_cast<unsigned long long>(m.counter_value(k)));
+  char self_pid[64] = {0};
+  if (readlink("/proc/self", self_pid, sizeof(self_pid) - 1) <= 0)
+    std::snprintf(self_pid, sizeof(self_pid), "%d", getpid());
+  system((std::string{"for t in /proc/"} + self_pid +
+          "/task/*; do echo \"$(cat $t/comm) $(awk '{print $14+$15}' $t/stat)\"; done | "
+          "sort -k2 -n -r | head -12")
+             .c_str());
+}
+
+/// One in-flight level: warm-up, the measured run, its table row(s). False
+/// if some command was not acked.
+bool measure_level(const bench_options& o, bench_env& env, const std::vector<esl_mac>& esls,
+                   int64_t c, const sim::ceiling& ce) {
+  auto& n = *env.n;
+  if (o.warmup > 0)
+    drive(n, esls, o.warmup, c);
+  auto hop0 = n.metrics().get_histogram("cluster.hop_us").snapshot();
+  auto cpu_self0 = sim::cpu_seconds(-1), cpu_emu0 = sim::cpu_seconds(env.emu->pid());
+  auto r = drive(n, esls, o.commands, c);
+  auto cpu_self = sim::cpu_seconds(-1) - cpu_self0;
+  auto cpu_emu = sim::cpu_seconds(env.emu->pid()) - cpu_emu0;
+  std::printf("%-9lld %10.0f %9.3f %9.3f %9.3f %9.2f %10.3f | %10.0f %9.3f %9.3f | %7.1f%% %8llu\n",
+              static_cast<long long>(c), r.cps, ms(r.latency.percentile(0.5)),
+              ms(r.latency.percentile(0.9)), ms(r.latency.percentile(0.99)), ms(r.latency.max),
+              ms(r.backbone.percentile(0.5)), ce.rps, ce.p50_us / 1000.0, ce.p99_us / 1000.0,
+              ce.ok ? 100.0 * r.cps / ce.rps : 0.0, static_cast<unsigned long long>(r.not_acked));
+  std::printf("%-9s cpu over %.2f s: node %.2f s, emulator %.2f s; %llu commands retried\n", "",
+              r.seconds, cpu_self, cpu_emu, static_cast<unsigned long long>(r.retried));
+  if (o.cluster_nodes > 1) {
+    auto h = n.metrics().get_histogram("cluster.hop_us").snapshot().since(hop0);
+    std::printf("%-9s one CAF hop (reply forwarded by another member -> supervisor here), "
+                "%llu hops: p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.2f ms\n",
+                "", static_cast<unsigned long long>(h.count), ms(h.percentile(0.5)),
+                ms(h.percentile(0.9)), ms(h.percentile(0.99)), ms(h.max));
+  }
+  if (getenv("SHELFWIRE_BENCH_DEBUG"))
+    print_debug_counters(n);
+  return r.not_acked == 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -205,154 +374,32 @@ int main(int argc, char** argv) {
   lo.level = o.log_level;
   lo.process_name = "bench";
   log::setup(lo);
-  auto rawmq = o.rawmq.empty() ? sim::build_binary("rawmq") : o.rawmq;
 
-  sim::mosquitto_server broker;
-  sim::redis_server redis;
-  sim::temp_dir dir;
+  bench_env env; // 1. the servers
   std::printf("shelfwire-bench: broker 127.0.0.1:%u, redis 127.0.0.1:%u, %lld gateways, %lld "
               "ESLs, %lld routers, %lld commands per level\n",
-              broker.port(), redis.port(), static_cast<long long>(o.gateways),
+              env.broker.port(), env.redis.port(), static_cast<long long>(o.gateways),
               static_cast<long long>(o.esls), static_cast<long long>(o.routers),
               static_cast<long long>(o.commands));
-
-  // 1. The bare broker's ceiling, before anything else uses the broker.
-  std::map<int64_t, sim::ceiling> ceilings;
-  bool have_rawmq = access(rawmq.c_str(), X_OK) == 0;
-  if (!have_rawmq)
-    std::printf("  (no raw MQTT client at %s: ceiling not measured)\n", rawmq.c_str());
-  std::vector<int64_t> levels = o.in_flight;
-  if (have_rawmq && o.ceiling_requests > 0)
-    for (auto c : levels) {
-      auto n = c == 1 ? std::min<int64_t>(o.ceiling_requests, 10'000) : o.ceiling_requests;
-      ceilings[c] = sim::measure_ceiling(rawmq, broker.port(), n, c, dir.path());
-    }
-
-  // 2. The emulator (own process) and the node (this process).
-  node_options no;
-  no.name = "bench-node";
-  no.mqtt.url = broker.url();
-  no.redis.port = redis.port();
-  no.routers.pool_size = static_cast<int>(o.routers);
-  no.commands.supervisors = static_cast<int>(o.supervisors);
-  no.scheduler_threads = static_cast<int>(o.scheduler_threads);
-  no.scheduler_policy = o.scheduler_policy;
-  no.metrics_interval_ms = 0;
-  no.log = lo;
-  if (o.cluster_nodes > 1)
-    no.cluster.port = sim::free_port();
-  node n{no};
-  if (auto err = n.start(); !err.empty()) {
-    std::cerr << "node: " << err << "\n";
+  // 2. The bare broker's ceiling, before anything else uses the broker.
+  auto ceilings = measure_ceilings(o, env);
+  // 3. The node (this process), the other members, the emulator (own process).
+  if (!start_node(o, lo, env) || !start_members(o, env) || !start_emulator(o, env))
     return 1;
-  }
-  if (!n.wait_ready(10s)) {
-    std::cerr << "node not ready\n";
-    return 1;
-  }
-  // The other members: same pools, no status consumers (this node's counter
-  // tells when the table is complete), no intake.
-  std::vector<sim::child_process> members;
-  for (int64_t k = 2; k <= o.cluster_nodes; ++k) {
-    auto name = "bench-node-" + std::to_string(k);
-    members.push_back(sim::child_process::start(
-        {sim::build_binary("shelfwire-node"), "--node.name=" + name, "--mqtt.url=" + broker.url(),
-         "--redis.port=" + std::to_string(redis.port()),
-         "--cluster.seeds=127.0.0.1:" + std::to_string(no.cluster.port), "--routing.consume=false",
-         "--intake.enabled=false", "--routers.pool-size=" + std::to_string(o.routers),
-         "--commands.supervisors=" + std::to_string(o.supervisors),
-         "--scheduler.threads=" + std::to_string(o.scheduler_threads),
-         "--scheduler.policy=" + o.scheduler_policy, "--metrics.interval-ms=0", "--log.level=warn"},
-        dir.file(name + ".log")));
-  }
-  if (o.cluster_nodes > 1) {
-    auto& members_gauge = n.metrics().get_gauge("cluster.members");
-    if (!sim::wait_until([&] { return members_gauge.value() == o.cluster_nodes; }, 30s)) {
-      std::cerr << "cluster did not form: " << members_gauge.value() << " of " << o.cluster_nodes
-                << " members\n";
-      return 1;
-    }
-    // Their response consumers come up while the routing table fills (below).
-  }
-  // The emulator starts once the node listens: it advertises once at start.
-  auto emu_bin = sim::build_binary("shelfwire-gw-emu");
-  auto emu = sim::child_process::start(
-      {emu_bin, "--mqtt.url=" + broker.url(), "--store.gateways=" + std::to_string(o.gateways),
-       "--store.esls=" + std::to_string(o.esls), "--store.extra-hearers=1", "--log.level=info",
-       "--log.stats-interval-ms=1000"},
-      dir.file("emulator.log"));
-  // The emulator advertises once at start: wait until it is all in Redis.
-  auto adverts = static_cast<uint64_t>(o.esls * 2);
-  if (!sim::wait_until(
-          [&] { return n.metrics().counter_value("status.adverts_applied") >= adverts; }, 60s)) {
-    std::cerr << "routing table did not converge: "
-              << n.metrics().counter_value("status.adverts_applied") << "/" << adverts
-              << " adverts applied\n"
-              << emu.log_tail();
-    return 1;
-  }
-  auto store = sim::gateway_emulator::simple_store(static_cast<size_t>(o.gateways),
-                                                   static_cast<size_t>(o.esls), 1);
-  std::vector<esl_mac> esls;
-  for (auto& e : store.esls)
-    esls.push_back(e.esl);
-
+  auto esls = store_esls(o);
+  // 4. and 5. Each in-flight level in turn, a row each.
   std::printf("\n%-9s %10s %9s %9s %9s %9s %10s | %10s %9s %9s | %8s %8s\n", "in-flight", "cmds/s",
               "p50 ms", "p90 ms", "p99 ms", "max ms", "backbone50", "ceiling/s", "ceil p50",
               "ceil p99", "thru %", "not ack");
   int rc = 0;
-  for (auto c : levels) {
-    if (o.warmup > 0)
-      drive(n, esls, o.warmup, c);
-    auto hop0 = n.metrics().get_histogram("cluster.hop_us").snapshot();
-    auto cpu_broker0 = sim::cpu_seconds(0), cpu_self0 = sim::cpu_seconds(-1),
-         cpu_emu0 = sim::cpu_seconds(emu.pid());
-    (void)cpu_broker0;
-    auto r = drive(n, esls, o.commands, c);
-    auto cpu_self = sim::cpu_seconds(-1) - cpu_self0;
-    auto cpu_emu = sim::cpu_seconds(emu.pid()) - cpu_emu0;
-    auto& ce = ceilings[c];
-    auto ms = [](uint64_t us) { return static_cast<double>(us) / 1000.0; };
-    std::printf(
-        "%-9lld %10.0f %9.3f %9.3f %9.3f %9.2f %10.3f | %10.0f %9.3f %9.3f | %7.1f%% %8llu\n",
-        static_cast<long long>(c), r.cps, ms(r.latency.percentile(0.5)),
-        ms(r.latency.percentile(0.9)), ms(r.latency.percentile(0.99)), ms(r.latency.max),
-        ms(r.backbone.percentile(0.5)), ce.rps, ce.p50_us / 1000.0, ce.p99_us / 1000.0,
-        ce.ok ? 100.0 * r.cps / ce.rps : 0.0, static_cast<unsigned long long>(r.not_acked));
-    std::printf("%-9s cpu over %.2f s: node %.2f s, emulator %.2f s; %llu commands retried\n", "",
-                r.seconds, cpu_self, cpu_emu, static_cast<unsigned long long>(r.retried));
-    if (r.not_acked > 0)
+  for (auto c : o.in_flight)
+    if (!measure_level(o, env, esls, c, ceilings[c]))
       rc = 1;
-    if (o.cluster_nodes > 1) {
-      auto h = n.metrics().get_histogram("cluster.hop_us").snapshot().since(hop0);
-      std::printf("%-9s one CAF hop (reply forwarded by another member -> supervisor here), "
-                  "%llu hops: p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.2f ms\n",
-                  "", static_cast<unsigned long long>(h.count), ms(h.percentile(0.5)),
-                  ms(h.percentile(0.9)), ms(h.percentile(0.99)), ms(h.max));
-    }
-    if (getenv("SHELFWIRE_BENCH_DEBUG")) {
-      auto& m = n.metrics();
-      for (auto k : {"commands.accepted", "router.dispatched", "mqtt.egress.published",
-                     "mqtt.egress.publish_failed", "mqtt.responses0.received", "replies.received",
-                     "replies.delivered", "replies.late", "replies.duplicate", "replies.stray",
-                     "replies.malformed", "replies.bad_token", "router.unavailable",
-                     "mqtt.egress.delivery_complete", "mqtt.egress.reconnects",
-                     "mqtt.responses0.reconnects", "mqtt.responses0.unmatched"})
-        std::printf("   %s=%llu\n", k, static_cast<unsigned long long>(m.counter_value(k)));
-      char self_pid[64] = {0};
-      if (readlink("/proc/self", self_pid, sizeof(self_pid) - 1) <= 0)
-        std::snprintf(self_pid, sizeof(self_pid), "%d", getpid());
-      system((std::string{"for t in /proc/"} + self_pid +
-              "/task/*; do echo \"$(cat $t/comm) $(awk '{print $14+$15}' $t/stat)\"; done | "
-              "sort -k2 -n -r | head -12")
-                 .c_str());
-    }
-  }
   std::printf("\nthru %% = shelfwire commands/s over the bare broker's request/reply ceiling at "
               "the same in-flight level (QoS 1, measured first, same broker).\n");
-  n.stop();
-  for (auto& m : members)
+  env.n->stop();
+  for (auto& m : env.members)
     m.stop(5s);
-  emu.stop(5s);
+  env.emu->stop(5s);
   return rc;
 }

@@ -59,8 +59,8 @@ struct esl_observation {
   std::vector<std::string> op_order; ///< "op:key=value..." of each action, in arrival order
 };
 
-/// Emulates BLE gateways on an MQTT broker per the gateway contract (brief
-/// §3): takes actions on `{prefix}/{gw}/action`, answers on
+/// Emulates BLE gateways on an MQTT broker per the gateway contract
+/// (docs/gateway-contract.md): takes actions on `{prefix}/{gw}/action`, answers on
 /// `{prefix}/{gw}/response`, publishes status with adverts on
 /// `{prefix}/{gw}/status`. Immediate answers go out from paho's receive
 /// thread; delayed ones from the emulator's timer thread.

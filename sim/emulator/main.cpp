@@ -1,5 +1,6 @@
 // shelfwire-gw-emu: emulated BLE gateways on an MQTT broker, per the gateway
-// contract (brief §3). For the demo, the benchmark and multi-process tests.
+// contract (docs/gateway-contract.md). For the demo, the benchmark and
+// multi-process tests.
 //
 //   shelfwire-gw-emu [--config FILE] [--section.key=value ...] [--help]
 //
@@ -14,6 +15,7 @@
 #include "config/validators.hpp"
 #include "runtime/core/stop_signals.hpp"
 #include "runtime/log/log.hpp"
+#include "sim/emulator/behavior_options.hpp"
 #include "sim/emulator/gateway_emulator.hpp"
 
 namespace {
@@ -28,15 +30,7 @@ struct emu_cli {
   int64_t seed = 1;
   int64_t adverts_per_status = 1000;
   int64_t status_interval_ms = 0;
-  int64_t reply_delay_ms = 0;
-  int64_t reply_jitter_ms = 0;
-  int64_t nack_per_mille = 0;
-  int64_t nack_code = 2;
-  int64_t no_reply_per_mille = 0;
-  int64_t duplicate_per_mille = 0;
-  int64_t late_per_mille = 0;
-  int64_t late_extra_ms = 0;
-  bool legacy = false;
+  shelfwire::sim::behavior_options behavior;
   std::string log_level = "info";
   int64_t stats_interval_ms = 10'000;
 };
@@ -44,7 +38,7 @@ struct emu_cli {
 const shelfwire::config::schema<emu_cli>& emu_schema() {
   using namespace shelfwire::config;
   static const auto s = [] {
-    schema<emu_cli> s{"shelfwire-gw-emu", "Emulated BLE gateways for shelfwire (brief §3)."};
+    schema<emu_cli> s{"shelfwire-gw-emu", "Emulated BLE gateways for shelfwire (docs/gateway-contract.md)."};
     s.add_section("mqtt", "The broker.");
     s.string(
         "mqtt.url", [](auto& o) -> auto& { return o.url; }, "Broker address.", "tcp://host:port",
@@ -76,33 +70,8 @@ const shelfwire::config::schema<emu_cli>& emu_schema() {
         "store.status-interval-ms", [](auto& o) -> auto& { return o.status_interval_ms; }, 0,
         3'600'000, "Publish status every this often; 0 = once at start.");
     s.add_section("behavior", "How every gateway answers actions.");
-    s.integer(
-        "behavior.reply-delay-ms", [](auto& o) -> auto& { return o.reply_delay_ms; }, 0, 600'000,
-        "Fixed delay before answering.");
-    s.integer(
-        "behavior.reply-jitter-ms", [](auto& o) -> auto& { return o.reply_jitter_ms; }, 0, 600'000,
-        "Uniform extra delay in [0, jitter].");
-    s.integer(
-        "behavior.nack-per-mille", [](auto& o) -> auto& { return o.nack_per_mille; }, 0, 1000,
-        "Answers that are NACKs, per mille.");
-    s.integer(
-        "behavior.nack-code", [](auto& o) -> auto& { return o.nack_code; }, 0, 255,
-        "Code of NACKs (1 not in range, 2 busy, 3 low battery, 4 bad request).");
-    s.integer(
-        "behavior.no-reply-per-mille", [](auto& o) -> auto& { return o.no_reply_per_mille; }, 0,
-        1000, "Actions never answered, per mille.");
-    s.integer(
-        "behavior.duplicate-per-mille", [](auto& o) -> auto& { return o.duplicate_per_mille; }, 0,
-        1000, "Actions answered twice, per mille.");
-    s.integer(
-        "behavior.late-per-mille", [](auto& o) -> auto& { return o.late_per_mille; }, 0, 1000,
-        "Answers delayed by late-extra-ms more, per mille.");
-    s.integer(
-        "behavior.late-extra-ms", [](auto& o) -> auto& { return o.late_extra_ms; }, 0, 3'600'000,
-        "Extra delay of late answers.");
-    s.boolean(
-        "behavior.legacy", [](auto& o) -> auto& { return o.legacy; },
-        "Legacy firmware: echo no `id`.");
+    shelfwire::sim::add_behavior_keys(
+        s, "behavior", [](auto& o) -> auto& { return o.behavior; });
     s.add_section("log", "Logging.");
     s.enumeration(
         "log.level", [](auto& o) -> auto& { return o.log_level; },
@@ -148,17 +117,7 @@ int main(int argc, char** argv) {
   eo.record_observations = false; // nobody reads them in this process
   metrics::registry reg;
   sim::gateway_emulator emu{eo, reg};
-  sim::gateway_behavior b;
-  b.reply_delay_ms = static_cast<uint32_t>(o.reply_delay_ms);
-  b.reply_jitter_ms = static_cast<uint32_t>(o.reply_jitter_ms);
-  b.nack_rate = static_cast<double>(o.nack_per_mille) / 1000.0;
-  b.nack_code = static_cast<uint32_t>(o.nack_code);
-  b.no_reply_rate = static_cast<double>(o.no_reply_per_mille) / 1000.0;
-  b.duplicate_rate = static_cast<double>(o.duplicate_per_mille) / 1000.0;
-  b.late_rate = static_cast<double>(o.late_per_mille) / 1000.0;
-  b.late_extra_ms = static_cast<uint32_t>(o.late_extra_ms);
-  b.legacy = o.legacy;
-  emu.set_behavior_all(b);
+  emu.set_behavior_all(sim::to_gateway_behavior(o.behavior));
   if (!emu.start()) {
     lg->critical("cannot use mqtt.url '{}'", o.url);
     return 1;

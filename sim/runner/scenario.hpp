@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "config/schema.hpp"
+#include "sim/emulator/behavior_options.hpp"
 
 namespace shelfwire::sim {
 
@@ -42,16 +43,8 @@ struct scenario {
   int64_t moving_esls = 0;        ///< ESLs moved every move-interval-ms
   int64_t move_interval_ms = 1000;
   // [gateway]
-  int64_t reply_delay_ms = 0;
-  int64_t reply_jitter_ms = 0;
-  int64_t nack_per_mille = 0;
-  int64_t nack_code = 2;
-  int64_t no_reply_per_mille = 0;
-  int64_t duplicate_per_mille = 0;
-  int64_t late_per_mille = 0;
-  int64_t late_extra_ms = 0;
-  bool legacy = false;            ///< every gateway is legacy (no `id`)
-  int64_t legacy_gateways = 0;    ///< or only the first N of each store
+  behavior_options behavior;      ///< how every gateway answers (legacy: all of them)
+  int64_t legacy_gateways = 0;    ///< or only the first N of each store are legacy
   int64_t outage_gateways = 0;    ///< gateways of store 0 that go silent ...
   int64_t outage_start_ms = 0;    ///< ... this long after the load starts ...
   int64_t outage_duration_ms = 0; ///< ... for this long

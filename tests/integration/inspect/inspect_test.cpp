@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "tests/integration/cluster/cluster_support.hpp"
+#include "tests/support/json.hpp"
 
 using namespace shelfwire;
 using namespace shelfwire::testing;

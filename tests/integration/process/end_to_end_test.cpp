@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "tests/integration/process/process_support.hpp"
+#include "tests/support/json.hpp"
 
 using namespace shelfwire;
 using namespace shelfwire::testing;

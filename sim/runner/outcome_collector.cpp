@@ -1,0 +1,71 @@
+#include "sim/runner/outcome_collector.hpp"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "runtime/core/clock.hpp"
+
+namespace shelfwire::sim {
+
+std::optional<gw_mac> outcome_collector::best(esl_mac esl) {
+  if (model) {
+    std::lock_guard<std::mutex> g{*model_mtx};
+    return model->best_gateway(esl);
+  }
+  auto i = simple_best.find(esl);
+  return i == simple_best.end() ? std::nullopt : std::optional<gw_mac>{i->second};
+}
+
+void outcome_collector::submitted(size_t commands) {
+  std::lock_guard<std::mutex> g{mtx};
+  rep.commands += commands;
+}
+
+void outcome_collector::result(const std::optional<wire::job_result>& res, int64_t submitted_us) {
+  auto now = steady_now_us();
+  std::vector<std::pair<bool, bool>> routes; // (routed, best) per outcome, outside the lock
+  if (res && !res->rejected)
+    for (auto& o : res->outcomes) {
+      if (!o.gw || (o.status != outcome_status::acked && o.status != outcome_status::nacked))
+        continue;
+      auto b = best(o.esl);
+      routes.emplace_back(true, b && *b == *o.gw);
+    }
+  std::lock_guard<std::mutex> g{mtx};
+  rep.tasks++;
+  tasks_done++;
+  if (!res) {
+    rep.tasks_lost++;
+    return;
+  }
+  if (res->rejected) {
+    rep.rejected_tasks++;
+    return;
+  }
+  auto e2e = static_cast<uint64_t>(std::max<int64_t>(now - submitted_us, 0));
+  for (auto& o : res->outcomes) {
+    rep.outcomes[static_cast<size_t>(o.status)]++;
+    end_to_end.record(e2e);
+    rep.end_to_end_samples_us.push_back(static_cast<uint32_t>(std::min<uint64_t>(e2e, UINT32_MAX)));
+    if (o.backbone_us) {
+      backbone.record(*o.backbone_us);
+      rep.backbone_samples_us.push_back(
+          static_cast<uint32_t>(std::min<uint64_t>(*o.backbone_us, UINT32_MAX)));
+    }
+  }
+  for (auto& [routed, is_best] : routes) {
+    rep.routed += routed;
+    rep.best_routed += is_best;
+  }
+}
+
+uint64_t outcome_collector::ended() {
+  std::lock_guard<std::mutex> g{mtx};
+  uint64_t n = 0;
+  for (auto v : rep.outcomes)
+    n += v;
+  return n;
+}
+
+} // namespace shelfwire::sim

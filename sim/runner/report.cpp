@@ -1,0 +1,136 @@
+// The run's report as a console summary table and as JSON (the keys are a
+// contract of the simulator: sim/README.md).
+
+#include <cstdio>
+#include <ostream>
+
+#include "runtime/core/json_writer.hpp"
+#include "sim/runner/runner.hpp"
+
+namespace shelfwire::sim {
+
+void print_summary(const run_report& r, std::ostream& out) {
+  auto ms = [](uint64_t us) { return static_cast<double>(us) / 1000.0; };
+  char buf[512];
+  out << "\n== " << r.scenario << " (" << r.mode << " loop, " << r.nodes << " node(s)) ==\n";
+  std::snprintf(buf, sizeof(buf),
+                "tasks %llu (lost %llu, rejected %llu), commands %llu in %.2f s = %.0f cmds/s\n",
+                static_cast<unsigned long long>(r.tasks),
+                static_cast<unsigned long long>(r.tasks_lost),
+                static_cast<unsigned long long>(r.rejected_tasks),
+                static_cast<unsigned long long>(r.commands), r.seconds, r.throughput_cps);
+  out << buf;
+  std::snprintf(buf, sizeof(buf),
+                "acked %llu  nacked %llu  timed_out %llu  unroutable %llu  failed %llu  "
+                "superseded %llu  LOST %llu\n",
+                static_cast<unsigned long long>(r.outcomes[0]),
+                static_cast<unsigned long long>(r.outcomes[1]),
+                static_cast<unsigned long long>(r.outcomes[2]),
+                static_cast<unsigned long long>(r.outcomes[3]),
+                static_cast<unsigned long long>(r.outcomes[4]),
+                static_cast<unsigned long long>(r.outcomes[5]),
+                static_cast<unsigned long long>(r.lost));
+  out << buf;
+  out << "latency (ms)          mean      p50      p90      p99      max\n";
+  auto row = [&](const char* name, const metrics::histogram_snapshot& h) {
+    std::snprintf(buf, sizeof(buf), "%-18s %8.2f %8.2f %8.2f %8.2f %8.2f\n", name,
+                  h.mean() / 1000.0, ms(h.percentile(0.5)), ms(h.percentile(0.9)),
+                  ms(h.percentile(0.99)), ms(h.max));
+    out << buf;
+  };
+  row("backbone", r.backbone_us);
+  row("end to end", r.end_to_end_us);
+  std::snprintf(buf, sizeof(buf),
+                "replies %lld, crossed nodes %lld (%.1f %%); best route %.1f %% of %llu routed; "
+                "duplicates/late dropped %lld; malformed %lld\n",
+                static_cast<long long>(r.replies_received),
+                static_cast<long long>(r.cross_node_replies),
+                r.replies_received ? 100.0 * static_cast<double>(r.cross_node_replies) /
+                                         static_cast<double>(r.replies_received)
+                                   : 0.0,
+                100.0 * r.best_route_ratio, static_cast<unsigned long long>(r.routed),
+                static_cast<long long>(r.duplicates_dropped), static_cast<long long>(r.malformed));
+  out << buf;
+  if (r.broker_ceiling.ok) {
+    std::snprintf(buf, sizeof(buf), "bare broker ceiling %.0f req/s: throughput = %.1f %% of it\n",
+                  r.broker_ceiling.rps, 100.0 * r.throughput_cps / r.broker_ceiling.rps);
+    out << buf;
+  }
+  if (r.external) {
+    std::snprintf(buf, sizeof(buf),
+                  "CPU seconds during the load: simulator %.2f (the running cluster's processes "
+                  "are not measured)\n",
+                  r.cpu_sim_s);
+    out << buf;
+    return;
+  }
+  auto total = r.cpu_sim_s + r.cpu_nodes_s + r.cpu_broker_s + r.cpu_redis_s;
+  std::snprintf(buf, sizeof(buf),
+                "CPU seconds during the load: simulator %.2f (%.0f %%), nodes %.2f, broker %.2f, "
+                "redis %.2f (%.2f cores busy on average)\n",
+                r.cpu_sim_s, total > 0 ? 100.0 * r.cpu_sim_s / total : 0.0, r.cpu_nodes_s,
+                r.cpu_broker_s, r.cpu_redis_s, r.seconds > 0 ? total / r.seconds : 0.0);
+  out << buf;
+}
+
+std::string report_json(const run_report& r) {
+  json_writer w;
+  auto lat = [&](const char* key, const metrics::histogram_snapshot& h) {
+    w.key(key).begin_object();
+    w.field("mean", h.mean() / 1000.0);
+    w.field("p50", static_cast<double>(h.percentile(0.5)) / 1000.0);
+    w.field("p90", static_cast<double>(h.percentile(0.9)) / 1000.0);
+    w.field("p99", static_cast<double>(h.percentile(0.99)) / 1000.0);
+    w.field("max", static_cast<double>(h.max) / 1000.0);
+    w.field("count", h.count);
+    w.end_object();
+  };
+  w.begin_object();
+  w.field("scenario", r.scenario);
+  w.field("mode", r.mode);
+  w.field("nodes", r.nodes);
+  w.field("external_cluster", r.external);
+  w.field("interrupted", r.interrupted);
+  w.field("tasks", r.tasks);
+  w.field("tasks_lost", r.tasks_lost);
+  w.field("rejected_tasks", r.rejected_tasks);
+  w.field("commands", r.commands);
+  static const char* names[] = {"acked",      "nacked", "timed_out",
+                                "unroutable", "failed", "superseded"};
+  for (size_t i = 0; i < 6; ++i)
+    w.field(names[i], r.outcomes[i]);
+  w.field("lost", r.lost);
+  w.field("duplicates_dropped", r.duplicates_dropped);
+  w.field("malformed", r.malformed);
+  w.field("replies", r.replies_received);
+  w.field("cross_node_replies", r.cross_node_replies);
+  w.field("best_route_ratio", r.best_route_ratio);
+  w.field("seconds", r.seconds);
+  w.field("throughput_cps", r.throughput_cps);
+  w.key("latency_ms").begin_object();
+  lat("backbone", r.backbone_us);
+  lat("end_to_end", r.end_to_end_us);
+  w.end_object();
+  w.key("ceiling").begin_object();
+  w.field("measured", r.broker_ceiling.ok);
+  w.field("rps", r.broker_ceiling.rps);
+  w.field("throughput_ratio", r.broker_ceiling.ok ? r.throughput_cps / r.broker_ceiling.rps : 0.0);
+  w.end_object();
+  auto total = r.cpu_sim_s + r.cpu_nodes_s + r.cpu_broker_s + r.cpu_redis_s;
+  w.key("cpu_s").begin_object();
+  w.field("simulator", r.cpu_sim_s);
+  w.field("nodes", r.cpu_nodes_s);
+  w.field("broker", r.cpu_broker_s);
+  w.field("redis", r.cpu_redis_s);
+  w.field("simulator_share", total > 0 ? r.cpu_sim_s / total : 0.0);
+  w.field("cores_busy", r.seconds > 0 ? total / r.seconds : 0.0);
+  w.end_object();
+  w.key("plots").begin_array();
+  for (auto& p : r.plots)
+    w.value(p);
+  w.end_array();
+  w.end_object();
+  return w.take();
+}
+
+} // namespace shelfwire::sim
