@@ -35,7 +35,7 @@ using outcome_callback = std::function<void(const local_outcome&)>;
 ///
 ///   intake ─► job_coordinator ─► command_supervisor[shard] ─► command actor
 ///                                     ▲                         │ ask
-///   response_ingress ─────────────────┘                     router pool ─► route_lookup (Redis)
+///   response_ingress ─────────────────┘                     router pool ─► RSSI table (Redis)
 ///   (gateway replies)                                            │ publish action (MQTT)
 ///   status_consumer ─► RSSI table (Redis)
 class node {
