@@ -4,7 +4,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir="$root/build"
-type=RelWithDebInfo
+type=Release
 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in

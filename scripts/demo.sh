@@ -5,5 +5,5 @@
 #   scripts/demo.sh --producer.tasks=20000 --report demo.json
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-dir=$("$root/scripts/build.sh" --type Release | tail -1)
+dir=$("$root/scripts/build.sh" | tail -1)
 exec "$dir/bin/shelfwire-sim" --scenario "$root/sim/scenarios/demo.ini" "$@"

@@ -171,24 +171,28 @@ void actor_fixture::set_view(test_node& node, std::vector<cluster_member> member
 }
 
 caf::actor actor_fixture::make_listener(std::shared_ptr<outcome_log> log) {
-  auto a = sys.spawn([log](caf::event_based_actor* self) -> caf::behavior {
-    return {
-        [=](outcome_atom, uint32_t index, command_report& r) {
-          log->entries.push_back(
-              {index, std::move(r), caf::actor_cast<caf::actor_addr>(self->current_sender())});
-        },
-    };
-  });
+  auto a = sys.spawn(
+      [log](caf::event_based_actor* self, int) -> caf::behavior {
+        return {
+            [=](outcome_atom, uint32_t index, command_report& r) {
+              log->entries.push_back(
+                  {index, std::move(r), caf::actor_cast<caf::actor_addr>(self->current_sender())});
+            },
+        };
+      },
+      0);
   spawned_.push_back(a);
   return a;
 }
 
 caf::actor actor_fixture::make_dummy() {
-  auto a = sys.spawn([](caf::event_based_actor*) -> caf::behavior {
-    return {
-        [](int32_t) {},
-    };
-  });
+  auto a = sys.spawn(
+      [](caf::event_based_actor*, int) -> caf::behavior {
+        return {
+            [](int32_t) {},
+        };
+      },
+      0);
   spawned_.push_back(a);
   return a;
 }

@@ -119,7 +119,8 @@ member_info sample<member_info>(caf::actor_system& sys) {
   m.port = 4270;
   m.up_since_ms = 1'700'000'000'000;
   m.leaving = true;
-  auto dummy = sys.spawn([](caf::event_based_actor*) -> caf::behavior { return {[](int32_t) {}}; });
+  auto dummy =
+      sys.spawn([](caf::event_based_actor*, int) -> caf::behavior { return {[](int32_t) {}}; }, 0);
   m.manager = dummy;
   m.shards = {dummy, dummy};
   caf::anon_send_exit(dummy, caf::exit_reason::user_shutdown);

@@ -37,28 +37,32 @@ dispatch_request request(uint32_t n, esl_mac esl) {
 /// An actor that asks `to` for every request in `reqs` when it starts.
 caf::actor requester(caf::actor_system& sys, router_pool_handle to,
                      std::vector<dispatch_request> reqs, std::shared_ptr<answers> got) {
-  return sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
-    for (auto& r : reqs) {
-      auto n = r.seq;
-      self->request(to, caf::infinite, dispatch_atom_v, r)
-          .then([=](const dispatch_result& res) { got->results.emplace_back(n, res); },
-                [=](const caf::error&) { got->errors.push_back(n); });
-    }
-    return {
-        [](int32_t) {},
-    };
-  });
+  return sys.spawn(
+      [=](caf::event_based_actor* self, int) -> caf::behavior {
+        for (auto& r : reqs) {
+          auto n = r.seq;
+          self->request(to, caf::infinite, dispatch_atom_v, r)
+              .then([=](const dispatch_result& res) { got->results.emplace_back(n, res); },
+                    [=](const caf::error&) { got->errors.push_back(n); });
+        }
+        return {
+            [](int32_t) {},
+        };
+      },
+      0);
 }
 
 /// Records the down messages of what it monitors.
 caf::actor watcher(caf::actor_system& sys, caf::actor target, std::shared_ptr<bool> down) {
-  return sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
-    self->monitor(target);
-    self->set_down_handler([=](caf::down_msg&) { *down = true; });
-    return {
-        [](int32_t) {},
-    };
-  });
+  return sys.spawn(
+      [=](caf::event_based_actor* self, int) -> caf::behavior {
+        self->monitor(target);
+        self->set_down_handler([=](caf::down_msg&) { *down = true; });
+        return {
+            [](int32_t) {},
+        };
+      },
+      0);
 }
 
 } // namespace
