@@ -38,7 +38,8 @@ struct emu_cli {
 const shelfwire::config::schema<emu_cli>& emu_schema() {
   using namespace shelfwire::config;
   static const auto s = [] {
-    schema<emu_cli> s{"shelfwire-gw-emu", "Emulated BLE gateways for shelfwire (docs/gateway-contract.md)."};
+    schema<emu_cli> s{"shelfwire-gw-emu",
+                      "Emulated BLE gateways for shelfwire (docs/gateway-contract.md)."};
     s.add_section("mqtt", "The broker.");
     s.string(
         "mqtt.url", [](auto& o) -> auto& { return o.url; }, "Broker address.", "tcp://host:port",
