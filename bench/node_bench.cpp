@@ -360,16 +360,11 @@ bool measure_level(const bench_options& o, bench_env& env, const std::vector<esl
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  auto loaded = config::load(bench_schema(), args);
-  if (!loaded) {
-    std::cerr << "shelfwire-bench: " << loaded.error().message << "\n";
-    return 2;
-  }
-  if (loaded->action != config::config_action::run) {
-    std::cout << loaded->text;
-    return 0;
-  }
-  auto o = loaded->options;
+  int exit_code = 0;
+  auto loaded = config::load_for_main(bench_schema(), args, "shelfwire-bench", exit_code);
+  if (!loaded)
+    return exit_code;
+  auto o = *loaded;
   log::log_options lo;
   lo.level = o.log_level;
   lo.process_name = "bench";

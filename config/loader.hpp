@@ -1,6 +1,7 @@
 #pragma once
 
 #include <exception>
+#include <iostream>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -108,6 +109,27 @@ load(const schema<T>& schema, const std::vector<std::string>& args, const T& bas
   } catch (...) {
     return unexpected{config_error{"", "internal error while configuring"}};
   }
+}
+
+/// load() for a program's main: returns the options when the program should
+/// run. Otherwise it has printed what to print and set `exit_code`: 2 after
+/// "{program}: {error}" on stderr, 0 after the text of --help,
+/// --dump-config or --check-config on stdout.
+template <class T>
+std::optional<T> load_for_main(const schema<T>& schema, const std::vector<std::string>& args,
+                               std::string_view program, int& exit_code, const T& base = T{}) {
+  auto loaded = load(schema, args, base);
+  if (!loaded) {
+    std::cerr << program << ": " << loaded.error().message << "\n";
+    exit_code = 2;
+    return std::nullopt;
+  }
+  if (loaded->action != config_action::run) {
+    std::cout << loaded->text;
+    exit_code = 0;
+    return std::nullopt;
+  }
+  return std::move(loaded->options);
 }
 
 /// Renders options of type T as INI (what --dump-config prints); the

@@ -8,7 +8,10 @@ type=Release
 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --sanitize) extra+=(-DSHELFWIRE_SANITIZE=address,undefined); dir="$root/build-asan" ;;
+    --sanitize)
+      extra+=(-DSHELFWIRE_SANITIZE=address,undefined -DSHELFWIRE_BENCH=OFF)
+      dir="$root/build-asan"
+      ;;
     --werror) extra+=(-DSHELFWIRE_WERROR=ON) ;;
     --dir) dir="$2"; shift ;;
     --type) type="$2"; shift ;;

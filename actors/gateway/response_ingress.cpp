@@ -3,7 +3,7 @@
 #include <caf/all.hpp>
 
 #include "runtime/core/clock.hpp"
-#include "runtime/log/log.hpp"
+#include "runtime/log/malformed.hpp"
 #include "runtime/wire/token.hpp"
 
 namespace shelfwire {
@@ -14,13 +14,8 @@ using self_ptr = caf::stateful_actor<response_ingress_state>*;
 
 void malformed(self_ptr self, const mqtt_inbound& m, const std::string& why) {
   auto& st = self->state;
-  st.ctx->metrics->replies_malformed.inc();
-  if (st.malformed_log.allow(steady_now_us()))
-    log::get("gateway")->warn(
-        "malformed response on '{}' ({} bytes): {}{}", m.topic, m.payload.size(), why,
-        st.malformed_log.suppressed()
-            ? fmt::format(" ({} similar suppressed)", st.malformed_log.suppressed())
-            : std::string{});
+  log::malformed_input(st.ctx->metrics->replies_malformed, st.malformed_log, "gateway", "response",
+                       m.topic, m.payload.size(), why);
 }
 
 /// `rep` leaves for another member: counted, and stamped for the hop latency.

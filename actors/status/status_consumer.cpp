@@ -6,6 +6,7 @@
 
 #include "runtime/core/clock.hpp"
 #include "runtime/log/log.hpp"
+#include "runtime/log/malformed.hpp"
 
 namespace shelfwire {
 
@@ -34,10 +35,8 @@ void flush(self_ptr self) {
 
 void malformed(self_ptr self, const mqtt_inbound& m, const std::string& why) {
   auto& st = self->state;
-  st.ctx->metrics->status_malformed.inc();
-  if (st.malformed_log.allow(steady_now_us()))
-    log::get("routing")->warn("malformed status on '{}' ({} bytes): {}", m.topic, m.payload.size(),
-                              why);
+  log::malformed_input(st.ctx->metrics->status_malformed, st.malformed_log, "routing", "status",
+                       m.topic, m.payload.size(), why);
 }
 
 } // namespace

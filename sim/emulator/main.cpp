@@ -92,16 +92,11 @@ int main(int argc, char** argv) {
   stop_signals stop; // before any thread exists
 
   std::vector<std::string> args(argv + 1, argv + argc);
-  auto loaded = config::load(emu_schema(), args);
-  if (!loaded) {
-    std::cerr << "shelfwire-gw-emu: " << loaded.error().message << "\n";
-    return 2;
-  }
-  if (loaded->action != config::config_action::run) {
-    std::cout << loaded->text;
-    return 0;
-  }
-  auto& o = loaded->options;
+  int exit_code = 0;
+  auto loaded = config::load_for_main(emu_schema(), args, "shelfwire-gw-emu", exit_code);
+  if (!loaded)
+    return exit_code;
+  auto& o = *loaded;
   log::log_options lo;
   lo.level = o.log_level;
   lo.process_name = o.client_id;

@@ -45,16 +45,11 @@ int main(int argc, char** argv) {
       args.push_back(a);
     }
   }
-  auto loaded = config::load(sim::scenario_schema(), args);
-  if (!loaded) {
-    std::cerr << "shelfwire-sim: " << loaded.error().message << "\n";
-    return 2;
-  }
-  if (loaded->action != config::config_action::run) {
-    std::cout << loaded->text;
-    return 0;
-  }
-  auto& sc = loaded->options;
+  int exit_code = 0;
+  auto loaded = config::load_for_main(sim::scenario_schema(), args, "shelfwire-sim", exit_code);
+  if (!loaded)
+    return exit_code;
+  auto& sc = *loaded;
   if (sc.nodes == 0 && sc.broker_url.empty()) {
     std::cerr << "shelfwire-sim: cluster.nodes = 0 drives a running cluster and needs "
                  "cluster.broker-url (tcp://host:port of that cluster's broker); or set "

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 
 #include "actors/node/local_client.hpp"
@@ -44,6 +45,39 @@ struct handoff_fixture {
 
   shard_handle old_shard() const { return b.member().shard_of(esl); }
   shard_handle new_shard() const { return a.member().shard_of(esl); }
+};
+
+/// Members "a" and "b" with stub routers (commands stay in flight), and
+/// node "a"'s local client, whose dispatcher sends each command to its
+/// ESL's owner. Collects the outcomes the client's callbacks get.
+struct two_members {
+  actor_fixture f;
+  test_node a = f.make_node("a", 1);
+  test_node b = f.make_node("b", 2);
+  std::shared_ptr<dispatch_log> asked_a = f.stub_routers(a);
+  std::shared_ptr<dispatch_log> asked_b = f.stub_routers(b);
+  caf::actor local;
+  std::vector<command_report> done;
+
+  two_members() {
+    f.make_shards(a);
+    f.make_shards(b);
+    f.set_view(a, {a.member(), b.member()});
+    local = f.sys.spawn(local_client, node_context_ptr{a.ctx});
+  }
+  ~two_members() {
+    caf::anon_send_exit(local, caf::exit_reason::user_shutdown);
+    f.run();
+  }
+  esl_mac owned_by(const std::string& name, uint64_t from = 1) const {
+    return esl_owned_by(*a.ctx->cluster.get(), name, from);
+  }
+  void submit(esl_mac esl, const std::string& v) {
+    local_submission s;
+    s.cmd = price(esl, v);
+    s.done = [this](const command_report& rep) { done.push_back(rep); };
+    caf::anon_send(local, std::move(s));
+  }
 };
 
 } // namespace
@@ -121,97 +155,62 @@ TEST_CASE("actors: a legacy reply the new owner cannot place goes to the previou
 }
 
 TEST_CASE("actors: commands held by a shard that goes down are sent to the new owner", "[actors]") {
-  actor_fixture f;
-  auto a = f.make_node("a", 1);
-  auto b = f.make_node("b", 2);
-  auto asked_a = f.stub_routers(a);
-  auto asked_b = f.stub_routers(b);
-  f.make_shards(a);
-  f.make_shards(b);
-  f.set_view(a, {a.member(), b.member()});
-  auto view = a.ctx->cluster.get();
-  auto x = esl_owned_by(*view, "b");
-  auto y = esl_owned_by(*view, "b", x.value() + 1);
-  auto local = f.sys.spawn(local_client, node_context_ptr{a.ctx});
-  std::vector<command_report> done;
-  auto submit = [&](esl_mac esl, const std::string& v) {
-    local_submission s;
-    s.cmd = price(esl, v);
-    s.done = [&done](const command_report& rep) { done.push_back(rep); };
-    caf::anon_send(local, std::move(s));
-  };
-  submit(x, "1");
-  submit(x, "2"); // waits behind x's first command, wherever they go
-  submit(y, "1");
-  f.run();
-  CHECK(asked_b->requests.size() == 2); // x's first command and y's
-  CHECK(asked_a->requests.empty());
+  two_members m;
+  auto x = m.owned_by("b");
+  auto y = m.owned_by("b", x.value() + 1);
+  m.submit(x, "1");
+  m.submit(x, "2"); // waits behind x's first command, wherever they go
+  m.submit(y, "1");
+  m.f.run();
+  CHECK(m.asked_b->requests.size() == 2); // x's first command and y's
+  CHECK(m.asked_a->requests.empty());
 
   // "b" dies: the view drops it, then its shards go down.
-  f.set_view(a, {a.member()});
-  for (auto& s : b.ctx->shards)
+  m.f.set_view(m.a, {m.a.member()});
+  for (auto& s : m.b.ctx->shards)
     caf::anon_send_exit(s, caf::exit_reason::kill);
-  f.run();
-  CHECK(a.metrics().jobs_redispatched.value() == 3);
-  REQUIRE(asked_a->requests.size() == 2); // x's first (x's second waits behind it) and y's
+  m.f.run();
+  CHECK(m.a.metrics().jobs_redispatched.value() == 3);
+  REQUIRE(m.asked_a->requests.size() == 2); // x's first (x's second waits behind it) and y's
   std::vector<esl_mac> first;
-  for (auto& r : asked_a->requests)
+  for (auto& r : m.asked_a->requests)
     first.push_back(r.cmd.esl);
   CHECK(std::count(first.begin(), first.end(), x) == 1);
   CHECK(std::count(first.begin(), first.end(), y) == 1);
-  for (auto& r : asked_a->requests)
+  for (auto& r : m.asked_a->requests)
     if (r.cmd.esl == x)
       CHECK(r.cmd.args == wire::arg_list{{"price", "1"}}); // the oldest first
-  CHECK(done.empty());
+  CHECK(m.done.empty());
 
   // Outcomes from the new owner reach the callbacks, once each.
-  caf::anon_send(a.ctx->shard_of(x), shutdown_atom_v);
-  caf::anon_send(a.ctx->shard_of(y), shutdown_atom_v);
-  f.run();
-  CHECK(done.size() == 3);
-  caf::anon_send_exit(local, caf::exit_reason::user_shutdown);
-  for (auto& orphan : asked_b->senders) // "b"'s command actors died with it
+  caf::anon_send(m.a.ctx->shard_of(x), shutdown_atom_v);
+  caf::anon_send(m.a.ctx->shard_of(y), shutdown_atom_v);
+  m.f.run();
+  CHECK(m.done.size() == 3);
+  for (auto& orphan : m.asked_b->senders) // "b"'s command actors died with it
     caf::anon_send_exit(orphan, caf::exit_reason::kill);
-  f.run();
 }
 
 TEST_CASE("actors: a command waits while the ESL's earlier one is out at another shard",
           "[actors]") {
-  actor_fixture f;
-  auto a = f.make_node("a", 1);
-  auto b = f.make_node("b", 2);
-  auto asked_a = f.stub_routers(a);
-  auto asked_b = f.stub_routers(b);
-  f.make_shards(a);
-  f.make_shards(b);
-  f.set_view(a, {a.member(), b.member()});
-  auto x = esl_owned_by(*a.ctx->cluster.get(), "b");
-  auto local = f.sys.spawn(local_client, node_context_ptr{a.ctx});
-  size_t outcomes = 0;
-  auto submit = [&](const std::string& v) {
-    local_submission s;
-    s.cmd = price(x, v);
-    s.done = [&outcomes](const command_report&) { ++outcomes; };
-    caf::anon_send(local, std::move(s));
-  };
-  submit("1");
-  f.run();
-  REQUIRE(asked_b->requests.size() == 1);
+  two_members m;
+  auto x = m.owned_by("b");
+  m.submit(x, "1");
+  m.f.run();
+  REQUIRE(m.asked_b->requests.size() == 1);
 
   // "b" leaves: x moves to "a", but its first command is still out at "b".
-  auto leaving = b.member();
+  auto leaving = m.b.member();
   leaving.leaving = true;
-  f.set_view(a, {a.member(), leaving}, {a.member(), b.member()});
-  submit("2");
-  f.run();
-  CHECK(a.metrics().jobs_held_back.value() == 1);
-  CHECK(asked_a->requests.empty());
+  m.f.set_view(m.a, {m.a.member(), leaving}, {m.a.member(), m.b.member()});
+  m.submit(x, "2");
+  m.f.run();
+  CHECK(m.a.metrics().jobs_held_back.value() == 1);
+  CHECK(m.asked_a->requests.empty());
 
   // The first command ends at "b": the held one goes to "a".
-  caf::anon_send(b.member().shard_of(x), shutdown_atom_v);
-  f.run();
-  CHECK(outcomes == 1);
-  CHECK(asked_a->requests.size() == 1);
-  caf::anon_send_exit(local, caf::exit_reason::user_shutdown);
-  f.run();
+  caf::anon_send(m.b.member().shard_of(x), shutdown_atom_v);
+  m.f.run();
+  CHECK(m.done.size() == 1);
+  CHECK(m.asked_a->requests.size() == 1);
 }
