@@ -9,8 +9,9 @@ endfunction()
 
 if(SHELFWIRE_SANITIZE)
   # -O1 (after the build type's -O2, so it wins): what ASan recommends, and
-  # GCC compiles our CAF-heavy sources about twice as fast with sanitizers at
-  # -O1 as at -O2 (node.cpp: 99 s instead of 198 s) -- most of CI's time.
+  # our CAF-heavy sources compile about twice as fast with sanitizers at -O1
+  # as at -O2 (GCC, node.cpp: 99 s instead of 198 s). scripts/build.sh
+  # builds sanitizers with clang-14, which is faster again.
   # -g1: line tables only, enough for file:line in sanitizer reports, and
   # cheaper than -g (contract_test.cpp: 17.6 s instead of 26.4 s).
   add_compile_options(-O1 -g1 -fsanitize=${SHELFWIRE_SANITIZE} -fno-omit-frame-pointer

@@ -16,6 +16,11 @@ packages=(
   gnuplot-nox           # latency histograms of the simulator
 )
 
+# --sanitize: also what the sanitizer build compiles with (scripts/build.sh).
+if [ "${1:-}" = "--sanitize" ]; then
+  packages+=(clang-14 libclang-rt-14-dev)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -16,7 +16,6 @@ command_step ignore(command_step::ignore_reason r) {
 
 command_fsm::command_fsm(const retry_policy& policy, int64_t accepted_us)
     : policy_(policy)
-    , accepted_us_(accepted_us)
     , deadline_us_(accepted_us + policy.timeout_ms * 1000) {
   if (policy_.max_attempts < 1)
     policy_.max_attempts = 1;

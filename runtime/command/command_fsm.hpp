@@ -101,8 +101,7 @@ private:
   int64_t capped_delay_ms(int64_t delay_ms, int64_t now_us) const;
 
   retry_policy policy_;
-  int64_t accepted_us_;
-  int64_t deadline_us_;
+  int64_t deadline_us_; ///< accepted + policy.timeout_ms
   int64_t first_dispatch_us_ = -1;
   state state_ = state::created;
   uint32_t seq_ = 0;           ///< tag of the current dispatch or timer
