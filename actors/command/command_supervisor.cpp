@@ -183,8 +183,11 @@ void command_down(self_ptr self, caf::down_msg& dm) {
   auto id = i->second;
   st.by_actor.erase(i);
   st.ctx->metrics->commands_in_flight.add(-1);
-  st.commands.at(id).actor = command_handle{};
+  auto h = st.commands.find(id);
   auto* e = st.core->find(id);
+  if (h == st.commands.end() || e == nullptr)
+    return; // cannot happen: finish() forgets the actor with the command
+  h->second.actor = command_handle{};
   auto esl = e->cmd.esl.to_string();
   auto restarts = e->restarts;
   auto why = self->system().render(dm.reason);

@@ -186,8 +186,9 @@ std::string node::impl::make_ports() {
 
 /// The last handles of the context: the router pool, empty until
 /// fill_pool, and the supervisor shards, which read the context only from
-/// their first message on (lazy_init): nobody sends them one before start
-/// returns.
+/// their first message on (lazy_init). The first message to a shard can come
+/// only after listen() or from an actor spawned after this: by then the
+/// context is complete.
 void node::impl::make_pool_and_shards() {
   auto pool = caf::actor_pool::make(sys->dummy_execution_unit(), caf::actor_pool::round_robin());
   ctx->routers = caf::actor_cast<router_pool_handle>(pool);
@@ -382,6 +383,7 @@ void node::stop() {
   d.intake = d.reporter = d.local = d.manager = d.inspector = caf::actor{};
   d.ctx->routers = router_pool_handle{};
   d.ctx->shards.clear();
+  d.ctx->cluster.set(std::make_shared<const cluster_view>()); // its handles, before the system goes
   d.consumers.clear();
   d.intake_clients.clear();
   d.sys.reset();

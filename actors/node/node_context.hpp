@@ -26,8 +26,8 @@ struct node_identity {
 };
 
 /// Makes the route source of router number `index` (its own Redis
-/// connection in a node; a fake in tests). Called on the thread that
-/// spawns the router.
+/// connection in a node; a fake in tests). Called when the router starts, on
+/// the router's thread.
 using route_source_factory = std::function<std::unique_ptr<routing::route_source>(size_t index)>;
 
 /// What the actors of one node share: options, identity, metrics, the ports

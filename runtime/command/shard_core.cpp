@@ -138,7 +138,7 @@ shard_core::crash_result shard_core::crashed(uint64_t id) {
   e.attempts_before += e.attempts;
   e.attempts = 0;
   e.timer_kind = shard_entry::no_timer;
-  if (!shutting_down_ && e.restarts < limits_.max_restarts) {
+  if (e.restarts < limits_.max_restarts) { // (after shutdown() no command runs)
     ++e.restarts;
     e.running = true; // a restart takes its slot back, whatever the cap
     ++running_;

@@ -119,7 +119,14 @@ test_node actor_fixture::make_node(const std::string& name, uint64_t incarnation
     return std::make_unique<fake_route_source>(book);
   };
   n.ctx->detach_blocking_actors = false;
-  n.ctx->local_node = sys.node();
+  // Its own node id, as if it were its own process: dispatchers and shards
+  // tell local from remote by it. Every actor runs in this one system, so to
+  // each test node all actors look remote, its own included (no test names
+  // a node's own shard as a handoff hint).
+  caf::node_id::default_data::host_id_type host{};
+  host[0] = static_cast<uint8_t>(incarnation);
+  host[1] = 0x5e;
+  n.ctx->local_node = caf::make_node_id(static_cast<uint32_t>(1000 + incarnation), host);
   n.ctx->cluster_host = "127.0.0.1";
   n.manager = make_dummy();
   nodes_.push_back(n);

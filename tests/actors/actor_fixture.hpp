@@ -65,7 +65,8 @@ public:
   /// fire only when a test moves the clock on), no fault hooks.
   static node_options test_options();
 
-  /// A node context named `name`; the cluster view holds this node alone.
+  /// A node context named `name`, with a node id of its own (not the actor
+  /// system's); the cluster view holds this node alone.
   test_node make_node(const std::string& name, uint64_t incarnation,
                       node_options opts = test_options());
   /// A caf::actor_pool and the routers in it.

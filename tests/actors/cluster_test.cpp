@@ -129,6 +129,22 @@ TEST_CASE("actors: no recent change, no handoff", "[actors]") {
   CHECK(h.a.out->sent.size() == 1);
 }
 
+TEST_CASE("actors: the previous owner named by the sender is asked, whatever this view says",
+          "[actors]") {
+  handoff_fixture h;
+  h.f.set_view(h.a, {h.a.member(), h.b.member()}); // "a" saw no recent change
+  caf::send_as(h.client, h.old_shard(), submit_atom_v, uint32_t{0}, price(h.esl, "1"),
+               caf::actor{});
+  caf::send_as(h.client, h.new_shard(), submit_atom_v, uint32_t{1}, price(h.esl, "2"),
+               caf::actor_cast<caf::actor>(h.old_shard()));
+  h.f.run();
+  CHECK(h.a.metrics().cluster_handoffs.value() == 1);
+  CHECK(h.a.out->sent.empty());
+  caf::anon_send(h.old_shard(), reply_atom_v, answer_to(h.b, h.b.out->sent.at(0), true));
+  h.f.run();
+  CHECK(h.a.out->sent.size() == 1);
+}
+
 TEST_CASE("actors: a legacy reply the new owner cannot place goes to the previous owner",
           "[actors]") {
   handoff_fixture h;
@@ -213,4 +229,24 @@ TEST_CASE("actors: a command waits while the ESL's earlier one is out at another
   m.f.run();
   CHECK(m.done.size() == 1);
   CHECK(m.asked_a->requests.size() == 1);
+}
+
+TEST_CASE("actors: a member's shards go down before the view knows: its commands move away",
+          "[actors]") {
+  two_members m;
+  auto x = m.owned_by("b");
+  m.submit(x, "1");
+  m.submit(x, "2");
+  m.f.run();
+  REQUIRE(m.asked_b->requests.size() == 1);
+
+  // No new view: the dispatcher marks the dead node and stops choosing it.
+  for (auto& s : m.b.ctx->shards)
+    caf::anon_send_exit(s, caf::exit_reason::kill);
+  m.f.run();
+  CHECK(m.a.metrics().jobs_redispatched.value() == 2);
+  REQUIRE(m.asked_a->requests.size() == 1);
+  CHECK(m.asked_a->requests[0].cmd.args == wire::arg_list{{"price", "1"}});
+  for (auto& orphan : m.asked_b->senders)
+    caf::anon_send_exit(orphan, caf::exit_reason::kill);
 }

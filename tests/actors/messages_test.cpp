@@ -1,7 +1,9 @@
 // Every type of the shelfwire type-ID block survives CAF's binary
-// serialization inside a message, the way it crosses between nodes. An
-// unregistered or badly inspected type would travel as an empty message or
-// lose fields; a new type without a sample here does not link.
+// serialization inside a message, the way it crosses between nodes: an
+// unregistered type would travel as an empty message, a field written and
+// read in different orders would come back changed. A new type without a
+// sample here does not link. (A field left out of inspect() altogether is
+// missing on both sides of the comparison: review inspect() with the struct.)
 
 #include <catch2/catch.hpp>
 

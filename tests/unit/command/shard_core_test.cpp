@@ -332,17 +332,6 @@ TEST_CASE("shard core: shutdown ends every command failed once, and takes no mor
   CHECK(f.core->crashed(a.id) == shard_core::crash_result::unknown);
 }
 
-TEST_CASE("shard core: a crash while shutting down ends the command, no restart") {
-  fixture f;
-  auto a = f.submit(cmd(esl_1));
-  // The shell asks for running_ids, exits the actors, then shuts the core down;
-  // a down message that arrives before that is a crash with no restart left.
-  f.core->shutdown();
-  CHECK(f.port.outcome_of(a.id) != nullptr);
-  CHECK(f.core->crashed(a.id) == shard_core::crash_result::unknown);
-  CHECK(f.port.runs.size() == 1);
-}
-
 TEST_CASE("shard core: the commands view counts by phase and lists the oldest first") {
   fixture f{1};
   auto a = f.submit(cmd(esl_1), 1'000);
