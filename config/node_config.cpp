@@ -201,6 +201,19 @@ void add_routing_keys(schema<node_options>& s) {
   s.integer(
       "routing.flush-interval-ms", [](auto& o) -> auto& { return o.routing.flush_interval_ms; }, 1,
       10 * second, "...or when the oldest buffered advert is this old.");
+  s.integer(
+      "routing.warmup-ms", [](auto& o) -> auto& { return o.route_table.warmup_ms; }, 0, day,
+      "After Redis lost the table (restart, flush), a missing route means 'not reported again "
+      "yet' for this long: commands wait and ask again (up to their deadline) instead of ending "
+      "unroutable. At least one gateway status interval; 0 = off.");
+  s.integer(
+      "routing.outage-buffer-adverts",
+      [](auto& o) -> auto& { return o.routing.outage_buffer_adverts; }, 0, 10'000'000,
+      "Adverts a status consumer keeps while Redis is unreachable, written when it returns "
+      "(oldest dropped first; none older than routing.stale-after-ms).");
+  s.integer(
+      "routing.outage-retry-ms", [](auto& o) -> auto& { return o.routing.outage_retry_ms; }, 10,
+      60 * second, "How often a status consumer holding kept adverts tries Redis again.");
   s.require_at_least("routing.forget-after-ms", "routing.stale-after-ms");
 }
 

@@ -46,6 +46,9 @@ void on_dispatch_result(self_ptr self, const dispatch_result& r) {
   case dispatch_result::kind::unavailable:
     apply(self, fsm.on_unavailable(r.seq, now));
     break;
+  case dispatch_result::kind::warming:
+    apply(self, fsm.on_table_warming(r.seq, now));
+    break;
   }
 }
 

@@ -55,7 +55,9 @@ struct dispatch_request {
 
 /// router -> command actor.
 struct dispatch_result {
-  enum class kind : uint8_t { sent, no_route, unavailable };
+  /// warming: no route, but the table is being rebuilt after Redis lost
+  /// it: ask again after a backoff (bounded by the deadline).
+  enum class kind : uint8_t { sent, no_route, unavailable, warming };
   uint32_t seq = 0;
   kind what = kind::unavailable;
   gw_mac gw;               ///< when sent

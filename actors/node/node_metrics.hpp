@@ -46,6 +46,7 @@ struct node_metrics {
   metrics::counter& router_dispatched;
   metrics::counter& router_no_route;
   metrics::counter& router_unavailable;
+  metrics::counter& router_warming; ///< no route while the table was being rebuilt: asked again
   metrics::counter& router_publish_failed;
   metrics::counter& router_handed_back; ///< reached a router taken out of the pool: sent back
   metrics::counter& router_scaled;      ///< pool resizes (shelfwire-inspect scale)
@@ -58,8 +59,10 @@ struct node_metrics {
   metrics::counter& status_gw_mismatch;
   metrics::counter& status_adverts;
   metrics::counter& status_skipped_adverts;
-  metrics::counter& status_adverts_dropped; ///< could not be written (Redis down)
-  metrics::counter& status_adverts_applied; ///< written to the RSSI table
+  metrics::counter& status_adverts_dropped;  ///< could not be written (Redis down)
+  metrics::counter& status_adverts_applied;  ///< written to the RSSI table
+  metrics::counter& status_adverts_replayed; ///< kept during a Redis outage, written after
+  metrics::gauge& status_backlog_adverts;    ///< kept now, waiting for Redis
   metrics::counter& status_flushes;
 
   // jobs (intake, coordinators)

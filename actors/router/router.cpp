@@ -27,6 +27,14 @@ dispatch_result route_and_publish(self_ptr self, const dispatch_request& req, bo
   res.candidates = static_cast<uint32_t>(route->candidates.size());
   auto pick = routing::pick_gateway(*route, req.tried, req.allow_repeat);
   if (!pick) {
+    // A table being rebuilt after Redis lost it: this ESL may simply not be
+    // reported again yet. Only a route that never appears by the deadline
+    // makes the command unroutable.
+    if (route->candidates.empty() && st.routes_in->warming()) {
+      m.router_warming.inc();
+      res.what = dispatch_result::kind::warming;
+      return res;
+    }
     m.router_no_route.inc();
     res.what = dispatch_result::kind::no_route;
     return res;

@@ -14,23 +14,86 @@ namespace {
 
 using self_ptr = caf::stateful_actor<status_consumer_state>*;
 
+bool transient(redis::errc e) {
+  // The link failed: what we sent may not have reached Redis. A server
+  // error (a script failing) would fail again: not kept.
+  return e != redis::errc::ok && e != redis::errc::server_error;
+}
+
+void schedule_flush(self_ptr self, int delay_ms) {
+  auto& st = self->state;
+  if (st.flush_scheduled)
+    return;
+  st.flush_scheduled = true;
+  self->delayed_send(self, std::chrono::milliseconds{delay_ms}, flush_atom_v);
+}
+
+void count_backlog_drops(status_consumer_state& st) {
+  if (auto d = st.backlog->take_dropped(); d > 0)
+    st.ctx->metrics->status_adverts_dropped.inc(d);
+  // Several consumers share the gauge: each adds its own change.
+  auto kept = static_cast<int64_t>(st.backlog->adverts());
+  st.ctx->metrics->status_backlog_adverts.add(kept - st.backlog_reported);
+  st.backlog_reported = kept;
+}
+
+/// Writes what was kept during an outage, oldest first. False while Redis
+/// still cannot take it (all of it is kept again).
+bool replay_backlog(self_ptr self, int64_t now_ms) {
+  auto& st = self->state;
+  if (st.backlog->empty())
+    return true;
+  std::vector<int64_t> times;
+  auto kept = st.backlog->take(now_ms, st.ctx->opts.route_table.stale_after_ms, &times);
+  size_t n = 0;
+  for (auto& u : kept)
+    n += u.adverts.size();
+  auto err = st.table->apply(kept);
+  if (transient(err)) {
+    for (size_t i = 0; i < kept.size(); ++i)
+      st.backlog->keep(std::move(kept[i]), times[i]);
+    return false;
+  }
+  if (err == redis::errc::ok) {
+    st.ctx->metrics->status_adverts_applied.inc(n);
+    st.ctx->metrics->status_adverts_replayed.inc(n);
+    log::get("routing")->info("redis is back: wrote {} adverts kept during the outage", n);
+  } else {
+    st.ctx->metrics->status_adverts_dropped.inc(n);
+  }
+  return true;
+}
+
 void flush(self_ptr self) {
   auto& st = self->state;
   st.flush_scheduled = false;
-  if (st.batch.empty())
-    return;
-  auto err = st.table->apply(st.batch);
-  st.ctx->metrics->status_flushes.inc();
-  if (err == redis::errc::ok)
-    st.ctx->metrics->status_adverts_applied.inc(st.batch_adverts);
-  if (err != redis::errc::ok) {
-    st.ctx->metrics->status_adverts_dropped.inc(st.batch_adverts);
-    if (st.redis_log.allow(steady_now_us()))
-      log::get("routing")->warn("dropped {} adverts: routing table unavailable ({})",
-                                st.batch_adverts, redis::to_string(err));
+  auto now_ms = steady_now_us() / 1000;
+  bool redis_ok = replay_backlog(self, now_ms);
+  if (!st.batch.empty()) {
+    auto err = redis_ok ? st.table->apply(st.batch) : redis::errc::disconnected;
+    st.ctx->metrics->status_flushes.inc();
+    if (err == redis::errc::ok) {
+      st.ctx->metrics->status_adverts_applied.inc(st.batch_adverts);
+    } else if (transient(err)) {
+      if (st.redis_log.allow(steady_now_us()))
+        log::get("routing")->warn(
+            "routing table unavailable ({}): keeping {} adverts to write when redis returns "
+            "({} kept, at most routing.outage-buffer-adverts = {})",
+            redis::to_string(err), st.batch_adverts, st.backlog->adverts() + st.batch_adverts,
+            st.ctx->opts.routing.outage_buffer_adverts);
+      st.backlog->keep(std::move(st.batch), now_ms);
+    } else {
+      st.ctx->metrics->status_adverts_dropped.inc(st.batch_adverts);
+      if (st.redis_log.allow(steady_now_us()))
+        log::get("routing")->warn("dropped {} adverts: routing table unavailable ({})",
+                                  st.batch_adverts, redis::to_string(err));
+    }
+    st.batch.clear();
+    st.batch_adverts = 0;
   }
-  st.batch.clear();
-  st.batch_adverts = 0;
+  count_backlog_drops(st);
+  if (!st.backlog->empty())
+    schedule_flush(self, st.ctx->opts.routing.outage_retry_ms);
 }
 
 void malformed(self_ptr self, const mqtt_inbound& m, const std::string& why) {
@@ -47,6 +110,8 @@ caf::behavior status_consumer(self_ptr self, node_context_ptr ctx) {
   st.conn =
       std::make_unique<redis::connection>(st.ctx->opts.redis, *st.ctx->registry, "redis.status");
   st.table = std::make_unique<routing::route_table>(*st.conn, st.ctx->opts.route_table);
+  st.backlog = std::make_unique<routing::advert_backlog>(
+      static_cast<size_t>(st.ctx->opts.routing.outage_buffer_adverts));
   return {
       [=](mqtt_inbound& m) {
         auto& st = self->state;
@@ -72,14 +137,10 @@ caf::behavior status_consumer(self_ptr self, node_context_ptr ctx) {
         mx.status_adverts.inc(s->adv.size());
         st.batch_adverts += s->adv.size();
         st.batch.push_back({*gw, std::move(s->adv)});
-        if (st.batch_adverts >= static_cast<size_t>(st.ctx->opts.routing.batch_max_adverts)) {
+        if (st.batch_adverts >= static_cast<size_t>(st.ctx->opts.routing.batch_max_adverts))
           flush(self);
-        } else if (!st.flush_scheduled) {
-          st.flush_scheduled = true;
-          self->delayed_send(self,
-                             std::chrono::milliseconds{st.ctx->opts.routing.flush_interval_ms},
-                             flush_atom_v);
-        }
+        else
+          schedule_flush(self, st.ctx->opts.routing.flush_interval_ms);
       },
       [=](flush_atom) { flush(self); },
   };

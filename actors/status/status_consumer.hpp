@@ -10,6 +10,7 @@
 #include "actors/node/node_context.hpp"
 #include "runtime/log/throttle.hpp"
 #include "runtime/redis/connection.hpp"
+#include "runtime/routing/advert_backlog.hpp"
 #include "runtime/routing/route_table.hpp"
 
 namespace shelfwire {
@@ -17,8 +18,10 @@ namespace shelfwire {
 /// The routing manager's worker: takes gateway status messages (shared
 /// subscription `$share/{group}/{prefix}/+/status`, QoS 0), decodes them and
 /// writes the adverts to the RSSI table in batches (`routing.batch-max-adverts`
-/// or every `routing.flush-interval-ms`). Status is periodic and QoS 0: while
-/// Redis is down, batches are dropped and counted, not queued.
+/// or every `routing.flush-interval-ms`). While Redis cannot be reached, the
+/// adverts are kept (at most `routing.outage-buffer-adverts`, none older than
+/// `routing.stale-after-ms`) and written when it returns, retried every
+/// `routing.outage-retry-ms`: a table Redis lost is rebuilt at once.
 ///
 /// Owns one Redis connection; runs **detached** (own thread) because hiredis
 /// calls block. Several may run per node and across nodes.
@@ -28,6 +31,8 @@ struct status_consumer_state {
   node_context_ptr ctx;
   std::unique_ptr<redis::connection> conn;
   std::unique_ptr<routing::route_table> table;
+  std::unique_ptr<routing::advert_backlog> backlog;
+  int64_t backlog_reported = 0; ///< this consumer's share of status.backlog_adverts
   std::vector<routing::status_update> batch;
   size_t batch_adverts = 0;
   bool flush_scheduled = false;

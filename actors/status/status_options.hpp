@@ -17,6 +17,10 @@ struct status_options {
   int batch_max_adverts = 5'000;
   /// ... or when the oldest buffered advert is this old.
   int flush_interval_ms = 20;
+  /// Adverts kept while Redis is unreachable, written when it returns.
+  int outage_buffer_adverts = 500'000;
+  /// How often a consumer holding kept adverts tries Redis again.
+  int outage_retry_ms = 500;
 };
 
 } // namespace shelfwire

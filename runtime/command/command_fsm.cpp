@@ -104,11 +104,20 @@ command_step command_fsm::on_no_route(uint32_t seq, int64_t now_us) {
   return exhausted(outcome_reason::no_more_candidates, now_us);
 }
 
-command_step command_fsm::on_unavailable(uint32_t seq, int64_t now_us) {
+command_step command_fsm::on_table_warming(uint32_t seq, int64_t now_us) {
   if (state_ != state::routing || seq != seq_)
     return ignore(command_step::ignore_reason::stale);
-  if (now_us + policy_.unavailable_backoff_ms * 1000 >= deadline_us_)
-    return finish(outcome_status::timed_out, outcome_reason::routing_unavailable, now_us);
+  // Waiting past the deadline would change nothing: what the table says
+  // now is the answer.
+  if (now_us + policy_.unavailable_backoff_ms * 1000 >= deadline_us_) {
+    if (attempts_ == 0)
+      return finish(outcome_status::unroutable, outcome_reason::table_rebuilding, now_us);
+    return exhausted(outcome_reason::no_more_candidates, now_us);
+  }
+  return back_off(now_us);
+}
+
+command_step command_fsm::back_off(int64_t now_us) {
   state_ = state::backing_off;
   command_step s;
   s.what = command_step::kind::arm_timer;
@@ -116,6 +125,14 @@ command_step command_fsm::on_unavailable(uint32_t seq, int64_t now_us) {
   s.seq = ++seq_;
   s.delay_ms = capped_delay_ms(policy_.unavailable_backoff_ms, now_us);
   return s;
+}
+
+command_step command_fsm::on_unavailable(uint32_t seq, int64_t now_us) {
+  if (state_ != state::routing || seq != seq_)
+    return ignore(command_step::ignore_reason::stale);
+  if (now_us + policy_.unavailable_backoff_ms * 1000 >= deadline_us_)
+    return finish(outcome_status::timed_out, outcome_reason::routing_unavailable, now_us);
+  return back_off(now_us);
 }
 
 command_step command_fsm::on_reply(const reply_event& r, int64_t now_us) {

@@ -71,6 +71,10 @@ public:
   command_step on_dispatched(uint32_t seq, gw_mac gw, int64_t now_us);
   /// The router found no fresh candidate it may use.
   command_step on_no_route(uint32_t seq, int64_t now_us);
+  /// The router found no route while the table was being rebuilt after
+  /// Redis lost it: back off and ask again; near the deadline, the command
+  /// ends as if there were no route (reason `routing_table_rebuilding`).
+  command_step on_table_warming(uint32_t seq, int64_t now_us);
   /// The router could not work (Redis or broker down, router timeout).
   command_step on_unavailable(uint32_t seq, int64_t now_us);
   /// A gateway answered.
@@ -97,6 +101,7 @@ private:
   command_step finish(outcome_status st, std::string_view reason, int64_t now_us, uint32_t code = 0,
                       std::optional<gw_mac> gw = std::nullopt);
   command_step exhausted(std::string_view reason, int64_t now_us);
+  command_step back_off(int64_t now_us);
   bool retryable(uint32_t code) const;
   int64_t capped_delay_ms(int64_t delay_ms, int64_t now_us) const;
 

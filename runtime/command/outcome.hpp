@@ -65,7 +65,10 @@ constexpr uint32_t bad_request = 4;
 namespace outcome_reason {
 inline constexpr std::string_view none = "";
 inline constexpr std::string_view no_fresh_route = "no_fresh_route"; ///< unroutable
-inline constexpr std::string_view no_reply = "no_reply";             ///< attempts exhausted, silent
+inline constexpr std::string_view table_rebuilding =
+    "routing_table_rebuilding"; ///< unroutable: no route by the deadline while Redis' table was
+                                ///< rebuilt
+inline constexpr std::string_view no_reply = "no_reply"; ///< attempts exhausted, silent
 inline constexpr std::string_view no_more_candidates =
     "no_more_candidates";                                ///< all tried, no repeat
 inline constexpr std::string_view deadline = "deadline"; ///< overall timeout hit

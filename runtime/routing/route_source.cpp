@@ -19,6 +19,8 @@ public:
 
   bool connected() const override { return conn_.connected(); }
 
+  bool warming() const override { return table_.warming(); }
+
 private:
   redis::connection conn_;
   route_table table_;

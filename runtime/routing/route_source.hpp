@@ -20,6 +20,10 @@ public:
   /// Looks up many ESLs at once: `out[i]` answers `esls[i]`, fresh
   /// candidates only, preferred first. On any error `out` is empty.
   virtual redis::errc lookup(const std::vector<esl_mac>& esls, std::vector<route>& out) = 0;
+  /// Whether the table was being rebuilt at the last successful lookup
+  /// (Redis lost it recently): an ESL without a route then waits and asks
+  /// again instead of ending `unroutable`.
+  virtual bool warming() const = 0;
   /// Whether the source is reachable now (for the inspector).
   virtual bool connected() const = 0;
 };

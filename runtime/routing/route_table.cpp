@@ -20,9 +20,12 @@ namespace {
 // "{rssi}|{seen_ms}". Ranking of gateways, best first: higher rssi, then the
 // smaller MAC (a total order, so that pruning and lookups are deterministic).
 
-/// KEYS: ESL hashes. ARGV: gw, stale_after_ms, forget_after_ms,
-/// max_candidates, then one rssi per key (decimal, as the client formats
-/// it). Returns the number of ESLs whose preferred gateway changed.
+/// KEYS: the table's birth key, then ESL hashes. ARGV: gw, stale_after_ms,
+/// forget_after_ms, max_candidates, then one rssi per ESL key (decimal, as
+/// the client formats it). Returns the number of ESLs whose preferred
+/// gateway changed. The birth key records (SET NX) when the table was first
+/// written since Redis last lost it: lookups use it to tell a table being
+/// rebuilt from one that truly has no route.
 ///
 /// Cost matters here (one advert = one key): the common path reads the hash
 /// once (HGETALL), parses only the preferred entry, and writes with one HSET
@@ -38,14 +41,15 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local suffix = '|' .. string.format('%d', now)
 local gfield = 'g:' .. gw
 local changes = 0
+redis.call('SET', KEYS[1], now, 'NX')
 local function parse(v)
   local bar = string.find(v, '|', 1, true)
   if not bar then return nil end
   return tonumber(string.sub(v, 1, bar - 1)), tonumber(string.sub(v, bar + 1))
 end
-for i = 1, #KEYS do
+for i = 2, #KEYS do
   local key = KEYS[i]
-  local rs = ARGV[4 + i]
+  local rs = ARGV[3 + i]
   local rssi = tonumber(rs)
   local h = redis.call('HGETALL', key)
   local m = {}
@@ -97,8 +101,10 @@ end
 return changes
 )lua";
 
-/// KEYS: ESL hashes. ARGV: stale_after_ms, max_candidates. Returns one flat
-/// array: for each key in order, the number n of fresh gateways, then n
+/// KEYS: the table's birth key, then ESL hashes. ARGV: stale_after_ms,
+/// max_candidates. Returns one flat array: first the table's age in ms (-1:
+/// no birth key, nothing written since Redis lost the table), then for each
+/// ESL key in order, the number n of fresh gateways, then n
 /// triples (field `g:{GW}`, rssi, age_ms): the preferred first (if fresh),
 /// then by rssi descending. Flat to stay cheap: one Lua table for the whole
 /// answer, the comparator built once, field names returned as stored.
@@ -114,9 +120,10 @@ local function better(a, b)
   if a[2] ~= b[2] then return a[2] > b[2] end
   return a[1] < b[1]
 end
-local out = {}
-local o = 0
-for i = 1, #KEYS do
+local born = tonumber(redis.call('GET', KEYS[1]))
+local out = {born and math.max(now - born, 0) or -1}
+local o = 1
+for i = 2, #KEYS do
   local h = redis.call('HGETALL', KEYS[i])
   pf = false
   local fresh = {}
@@ -170,13 +177,17 @@ std::string glob_escape(std::string_view s) {
   return out;
 }
 
-/// Decodes one lookup call's flat answer into `n` routes. False if the
-/// reply does not have the script's shape (an error reply, for instance).
-bool parse_lookup_reply(const redis::reply& r, const esl_mac* esls, size_t n, route* dst) {
-  if (r.type != redis::reply::kind::array)
+/// Decodes one lookup call's flat answer into `n` routes and the table's
+/// age. False if the reply does not have the script's shape (an error
+/// reply, for instance).
+bool parse_lookup_reply(const redis::reply& r, const esl_mac* esls, size_t n, route* dst,
+                        int64_t& table_age_ms) {
+  if (r.type != redis::reply::kind::array || r.elements.empty() ||
+      r.elements[0].type != redis::reply::kind::integer)
     return false;
   auto& flat = r.elements;
-  size_t i = 0;
+  table_age_ms = flat[0].integer;
+  size_t i = 1;
   for (size_t k = 0; k < n; ++k) {
     if (i >= flat.size() || flat[i].type != redis::reply::kind::integer || flat[i].integer < 0)
       return false;
@@ -211,7 +222,12 @@ size_t chunk_size(const route_table_options& o) {
 route_table::route_table(redis::connection& conn, route_table_options opts)
     : conn_(conn)
     , opts_(std::move(opts))
-    , key_base_(opts_.key_prefix + ":rt:") {}
+    , key_base_(opts_.key_prefix + ":rt:")
+    , born_key_(opts_.key_prefix + ":rt-born") {}
+
+bool route_table::warming() const {
+  return last_table_age_ms_ < 0 || last_table_age_ms_ < opts_.warmup_ms;
+}
 
 const route_table_options& route_table::options() const {
   return opts_;
@@ -314,7 +330,8 @@ redis::errc route_table::apply(const std::vector<status_update>& updates) {
       c.reserve(3 + n + 4 + n);
       c.emplace_back("EVALSHA");
       c.push_back(update_sha_);
-      c.push_back(std::to_string(n));
+      c.push_back(std::to_string(n + 1));
+      c.push_back(born_key_);
       for (size_t k = 0; k < n; ++k)
         c.push_back(key_of(u.adverts[off + k].esl));
       c.push_back(gw);
@@ -356,6 +373,7 @@ redis::errc route_table::apply(const std::vector<status_update>& updates) {
 
 redis::errc route_table::lookup(const std::vector<esl_mac>& esls, std::vector<route>& out) {
   out.clear();
+  int64_t table_age_ms = -1;
   if (esls.empty())
     return redis::errc::ok;
   if (auto e = ensure_scripts(); e != redis::errc::ok)
@@ -371,7 +389,8 @@ redis::errc route_table::lookup(const std::vector<esl_mac>& esls, std::vector<ro
     c.reserve(3 + n + 2);
     c.emplace_back("EVALSHA");
     c.push_back(lookup_sha_);
-    c.push_back(std::to_string(n));
+    c.push_back(std::to_string(n + 1));
+    c.push_back(born_key_);
     for (size_t k = 0; k < n; ++k)
       c.push_back(key_of(esls[off + k]));
     c.push_back(stale);
@@ -390,14 +409,19 @@ redis::errc route_table::lookup(const std::vector<esl_mac>& esls, std::vector<ro
     auto& r = replies[ci];
     size_t off = ci * chunk;
     size_t n = std::min(chunk, esls.size() - off);
-    if (!parse_lookup_reply(r, esls.data() + off, n, out.data() + off)) {
+    int64_t age_ms = -1;
+    if (!parse_lookup_reply(r, esls.data() + off, n, out.data() + off, age_ms)) {
       ++failed;
       if (!bad)
         bad = &r;
+      continue;
     }
+    table_age_ms = ci == 0 ? age_ms : std::min(table_age_ms, age_ms);
   }
-  if (failed == 0)
+  if (failed == 0) {
+    last_table_age_ms_ = table_age_ms;
     return redis::errc::ok;
+  }
   out.clear();
   stats_.server_errors += failed;
   if (error_log_.allow(steady_now_us()))
@@ -437,6 +461,8 @@ redis::errc route_table::clear() {
       }
     }
   } while (cursor != "0");
+  if (auto e = conn_.call({"UNLINK", born_key_}, r); e != redis::errc::ok)
+    return e;
   return redis::errc::ok;
 }
 

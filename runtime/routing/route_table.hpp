@@ -51,6 +51,16 @@ public:
   /// error `out` is empty.
   redis::errc lookup(const std::vector<esl_mac>& esls, std::vector<route>& out);
 
+  /// Whether the table was being rebuilt at the last successful lookup:
+  /// nothing written since Redis lost it (restart, flush), or first written
+  /// less than `warmup_ms` ago. A missing route then means "not reported
+  /// yet", not "nobody hears this ESL". See docs/routing-table.md.
+  bool warming() const;
+
+  /// The table's age (ms since its first write after Redis last lost it)
+  /// seen by the last successful lookup; -1: not written since.
+  int64_t last_table_age_ms() const { return last_table_age_ms_; }
+
   /// Deletes every key of this table (tests, `shelfwire-node --reset-routes`).
   redis::errc clear();
 
@@ -71,6 +81,8 @@ private:
   std::string update_sha_;
   std::string lookup_sha_;
   std::string key_base_; ///< "{key_prefix}:rt:"
+  std::string born_key_; ///< "{key_prefix}:rt-born": when the table was first written
+  int64_t last_table_age_ms_ = -1;
   route_table_stats stats_;
   log::throttle error_log_{1};
 };

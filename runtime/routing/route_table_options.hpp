@@ -14,6 +14,11 @@ struct route_table_options {
   int64_t stale_after_ms = 60'000;
   /// An ESL not heard by anyone for this long disappears from Redis (key TTL).
   int64_t forget_after_ms = 3'600'000;
+  /// After Redis lost the table (restart, flush), a missing route means
+  /// "not reported again yet" until the table has been rebuilding this long:
+  /// commands wait and ask again (bounded by their deadline) instead of
+  /// ending `unroutable`. At least one gateway status interval.
+  int64_t warmup_ms = 30'000;
   /// Gateways kept per ESL: the best plus runner-ups.
   int max_candidates = 4;
   /// Most ESL keys one script call touches. A status message with more

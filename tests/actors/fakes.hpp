@@ -56,7 +56,8 @@ public:
 struct route_book {
   std::map<esl_mac, routing::route> routes;
   bool down = false;
-  size_t lookups = 0; ///< lookup calls (each may cover many ESLs)
+  size_t lookups = 0;   ///< lookup calls (each may cover many ESLs)
+  bool warming = false; ///< the table is being rebuilt (Redis lost it)
 
   /// `esl` is heard by `gw` at `rssi`.
   void add(esl_mac esl, gw_mac gw, int32_t rssi = -60) {
@@ -84,6 +85,8 @@ public:
   }
 
   bool connected() const override { return !book_->down; }
+
+  bool warming() const override { return book_->warming; }
 
 private:
   std::shared_ptr<route_book> book_;

@@ -102,7 +102,18 @@ TEST_CASE("actors: a router answers sent, no_route, and unavailable on faults", 
   REQUIRE(got3->results.size() == 1);
   CHECK(got3->results[0].second.what == dispatch_result::kind::unavailable);
   CHECK(a.metrics().router_unavailable.value() == 2);
-  for (auto& x : {who, who2, who3})
+
+  a.routes->down = false;
+  a.routes->warming = true; // Redis came back empty: the table is being rebuilt
+  auto got4 = std::make_shared<answers>();
+  auto who4 = requester(f.sys, a.ctx->routers, {request(5, routed), request(6, unknown)}, got4);
+  f.run();
+  REQUIRE(got4->results.size() == 2);
+  CHECK(got4->results[0].second.what == dispatch_result::kind::sent); // heard again already
+  CHECK(got4->results[1].second.what == dispatch_result::kind::warming);
+  CHECK(a.metrics().router_warming.value() == 1);
+  CHECK(a.metrics().router_no_route.value() == 1); // only the first, before Redis was lost
+  for (auto& x : {who, who2, who3, who4})
     caf::anon_send_exit(x, caf::exit_reason::user_shutdown);
 }
 

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "tests/actors/actor_fixture.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace shelfwire;
 using namespace shelfwire::testing;
@@ -181,4 +182,45 @@ TEST_CASE("actors: shutdown ends every held command failed, once", "[actors]") {
   CHECK(n.log->of(2)[0]->report.outcome.reason == outcome_reason::shutdown);
   CHECK(n.asked->senders.size() == 1);
   CHECK(n.metrics().commands_pending.value() == 0);
+}
+
+TEST_CASE("actors: no route while Redis' table is rebuilt: the command waits, then goes out",
+          "[actors]") {
+  one_node n;
+  // The shard's timers follow the real steady clock: a 1 ms backoff keeps
+  // the wait below short.
+  n.a.ctx->opts.commands.retry.unavailable_backoff_ms = 1;
+  auto esl = esl_mac::from_u64(0x45);
+  n.a.routes->warming = true; // Redis restarted empty; gateways not heard again yet
+  n.submit(5, price(esl));
+  n.f.run();
+  CHECK(n.a.out->sent.empty());
+  CHECK(n.log->entries.empty()); // not unroutable
+  CHECK(n.metrics().router_warming.value() == 1);
+  CHECK(n.metrics().router_no_route.value() == 0);
+
+  // The gateway reports the ESL again; the command asks after its backoff.
+  n.a.routes->add(esl, gw_a, -50);
+  REQUIRE(wait_until(
+      [&] {
+        n.f.advance(std::chrono::milliseconds{1});
+        return !n.a.out->sent.empty();
+      },
+      std::chrono::seconds{5}));
+  REQUIRE(n.a.out->sent.size() == 1);
+  n.answer(0, true);
+  n.f.run();
+  auto out = n.log->of(5);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0]->report.outcome.status == outcome_status::acked);
+
+  SECTION("once rebuilt, a missing route is unroutable at once") {
+    n.a.routes->warming = false;
+    n.submit(6, price(esl_mac::from_u64(0x46)));
+    n.f.run();
+    auto un = n.log->of(6);
+    REQUIRE(un.size() == 1);
+    CHECK(un[0]->report.outcome.status == outcome_status::unroutable);
+    CHECK(un[0]->report.outcome.reason == outcome_reason::no_fresh_route);
+  }
 }

@@ -197,6 +197,14 @@ std::string render_node(const node_report& r, int64_t now_ms, output_format f, b
   input.add({"jobs", std::to_string(counter("jobs.rejected")) + " rejected",
              std::to_string(counter("jobs.duplicate"))});
   out << input.str() << "\n";
+  // The table in Redis through outages (docs/routing-table.md §6).
+  text_table table{{"ROUTING TABLE", "COUNT"}};
+  table.add(
+      {"no route yet, table rebuilding: asked again", std::to_string(counter("router.warming"))});
+  table.add({"status kept while Redis is down", std::to_string(counter("status.backlog_adverts"))});
+  table.add({"status written after an outage", std::to_string(counter("status.adverts_replayed"))});
+  table.add({"status dropped", std::to_string(counter("status.adverts_dropped"))});
+  out << table.str() << "\n";
   text_table lat{{"LATENCY (ms)", "COUNT", "MEAN", "P50", "P90", "P99", "MAX"}};
   for (auto& l : r.latencies)
     lat.add({l.name.size() > 3 && l.name.compare(l.name.size() - 3, 3, "_us") == 0

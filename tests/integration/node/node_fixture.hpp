@@ -34,6 +34,9 @@ inline node_options test_node_options(const mosquitto_server& broker, const redi
   o.commands.retry.attempt_timeout_ms = 5'000;
   o.commands.retry.timeout_ms = 20'000;
   o.commands.retry.unavailable_backoff_ms = 50;
+  // Tests rebuild the table within milliseconds (converge(), or gateways
+  // advertising every 200 ms): a short warm-up keeps "unroutable" quick.
+  o.route_table.warmup_ms = 1'000;
   o.metrics_interval_ms = 0;
   o.drain_timeout_ms = 2'000;
   o.scheduler_threads = 2;

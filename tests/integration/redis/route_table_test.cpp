@@ -560,17 +560,57 @@ TEST_CASE("route table: Redis holds nothing else; clear() removes exactly one ta
 
   redis::reply r;
   REQUIRE(c.call({"KEYS", "*"}, r) == errc::ok);
-  CHECK(r.elements.size() == 1400);
+  CHECK(r.elements.size() == 1402); // 700 ESLs and a birth key per table
   for (auto& k : r.elements) {
-    bool ours = k.str.rfind("a*:rt:", 0) == 0 || k.str.rfind("ab:rt:", 0) == 0;
+    bool ours = k.str.rfind("a*:rt:", 0) == 0 || k.str.rfind("ab:rt:", 0) == 0 ||
+                k.str == "a*:rt-born" || k.str == "ab:rt-born";
     if (!ours)
       FAIL("unexpected key in redis: " << k.str);
   }
 
   REQUIRE(t1.clear() == errc::ok);
-  CHECK(integer(c, {"DBSIZE"}) == 700);
+  CHECK(integer(c, {"DBSIZE"}) == 701);
   REQUIRE(c.call({"KEYS", "a\\*:rt:*"}, r) == errc::ok);
   CHECK(r.elements.empty());
   REQUIRE(t2.clear() == errc::ok);
+  CHECK(integer(c, {"DBSIZE"}) == 0);
+}
+
+TEST_CASE("route table: a table Redis lost is 'warming' until rebuilt for warmup_ms") {
+  redis_server srv;
+  metrics::registry reg;
+  redis::connection c{test_options(srv.port()), reg, "redis"};
+  auto o = table_options();
+  o.warmup_ms = 1'000;
+  route_table t{c, o};
+  std::vector<routing::route> out;
+  // Nothing written yet (a new deployment, or Redis restarted empty).
+  REQUIRE(t.lookup({esl(1)}, out) == errc::ok);
+  CHECK(out.at(0).candidates.empty());
+  CHECK(t.last_table_age_ms() == -1);
+  CHECK(t.warming());
+  // The first status after that starts the clock.
+  REQUIRE(t.apply({update(gw(1), {{esl(1), -50}})}) == errc::ok);
+  REQUIRE(t.lookup({esl(2)}, out) == errc::ok);
+  CHECK(t.last_table_age_ms() >= 0);
+  CHECK(t.last_table_age_ms() < 1'000);
+  CHECK(t.warming());
+  // Later writes do not restart it (born long ago, as far as Redis knows).
+  redis::reply r;
+  REQUIRE(c.call({"SET", "sw:rt-born", "0"}, r) == errc::ok);
+  REQUIRE(t.apply({update(gw(2), {{esl(2), -50}})}) == errc::ok);
+  REQUIRE(t.lookup({esl(2)}, out) == errc::ok);
+  CHECK(t.last_table_age_ms() > 1'000);
+  CHECK_FALSE(t.warming());
+  CHECK(pairs(out.at(0)) == candidates{{gw(2), -50}});
+  // Redis loses everything: warming again.
+  REQUIRE(integer(c, {"DBSIZE"}) > 0);
+  REQUIRE(c.call({"FLUSHALL"}, r) == errc::ok);
+  REQUIRE(t.lookup({esl(2)}, out) == errc::ok);
+  CHECK(out.at(0).candidates.empty());
+  CHECK(t.warming());
+  // clear() forgets the birth too.
+  REQUIRE(t.apply({update(gw(1), {{esl(1), -50}})}) == errc::ok);
+  REQUIRE(t.clear() == errc::ok);
   CHECK(integer(c, {"DBSIZE"}) == 0);
 }

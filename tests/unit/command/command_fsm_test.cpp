@@ -234,6 +234,42 @@ TEST_CASE("routing unavailable backs off and asks again, until the deadline") {
   CHECK(g.attempts() == 1);
 }
 
+TEST_CASE("no route while the table is being rebuilt: wait and ask again, not unroutable") {
+  command_fsm f{policy(), 0};
+  auto d = f.start(0);
+  auto b = f.on_table_warming(d.seq, 10);
+  REQUIRE(b.what == kind::arm_timer);
+  CHECK(b.timer == timer::backoff);
+  CHECK(b.delay_ms == 50);
+  CHECK(f.on_table_warming(d.seq, 11).ignored == ignored::stale); // answered already
+  auto d2 = f.on_timer(timer::backoff, b.seq, 60'000);
+  REQUIRE(d2.what == kind::dispatch);
+  CHECK(d2.attempt == 1);
+  // Rebuilt by now: the route is there.
+  dispatched(f, d2, gw_a, 60'001);
+  CHECK(f.attempts() == 1);
+
+  SECTION("still no route at the deadline: unroutable, naming the rebuild") {
+    command_fsm g{policy(), 0};
+    auto g1 = g.start(0);
+    auto w = g.on_table_warming(g1.seq, 9'960'000); // + 50 ms backoff > 10 s deadline
+    REQUIRE(w.what == kind::finish);
+    CHECK(w.outcome.status == outcome_status::unroutable);
+    CHECK(w.outcome.reason == "routing_table_rebuilding");
+  }
+  SECTION("after an attempt went out, the deadline ends it as attempts spent") {
+    command_fsm g{policy(), 0};
+    auto t = dispatched(g, g.start(0), gw_a, 1);
+    auto d3 = g.on_timer(timer::attempt, t.seq, 100'001);
+    REQUIRE(d3.what == kind::dispatch);
+    CHECK(d3.attempt == 2);
+    auto w = g.on_table_warming(d3.seq, 9'990'000);
+    REQUIRE(w.what == kind::finish);
+    CHECK(w.outcome.status == outcome_status::timed_out);
+    CHECK(w.outcome.reason == "no_more_candidates");
+  }
+}
+
 TEST_CASE("the overall deadline ends the command whatever its state") {
   command_fsm f{policy(), 0};
   dispatched(f, f.start(0), gw_a, 1);

@@ -100,6 +100,9 @@ const std::map<std::string, std::string>& non_default_values() {
       {"routing.max-candidates", "16"},
       {"routing.batch-max-adverts", "1"},
       {"routing.flush-interval-ms", "10000"},
+      {"routing.warmup-ms", "0"},
+      {"routing.outage-buffer-adverts", "7"},
+      {"routing.outage-retry-ms", "60000"},
       {"routers.pool-size", "256"},
       {"routers.lookup-timeout-ms", "10"},
       {"routers.lookup-batch-max", "10000"},
@@ -152,7 +155,7 @@ TEST_CASE("node: the schema is sound and its defaults are the headers' defaults"
   REQUIRE(r);
   CHECK(r->action == config_action::run);
   CHECK(differences(r->options, node_options{}).empty());
-  CHECK(node_schema().keys().size() == 70);
+  CHECK(node_schema().keys().size() == 73);
 }
 
 TEST_CASE("node: every key maps to its field") {
@@ -197,6 +200,9 @@ TEST_CASE("node: every key maps to its field") {
   CHECK(o.route_table.max_candidates == 16);
   CHECK(o.routing.batch_max_adverts == 1);
   CHECK(o.routing.flush_interval_ms == 10000);
+  CHECK(o.route_table.warmup_ms == 0);
+  CHECK(o.routing.outage_buffer_adverts == 7);
+  CHECK(o.routing.outage_retry_ms == 60000);
   CHECK(o.routers.pool_size == 256);
   CHECK(o.routers.lookup_timeout_ms == 10);
   CHECK(o.routers.lookup_batch_max == 10000);
@@ -257,6 +263,9 @@ TEST_CASE("node: integer ranges, both ends") {
       {"routing.max-candidates", 1, 16},
       {"routing.batch-max-adverts", 1, 100000},
       {"routing.flush-interval-ms", 1, 10000},
+      {"routing.warmup-ms", 0, 86400000},
+      {"routing.outage-buffer-adverts", 0, 10000000},
+      {"routing.outage-retry-ms", 10, 60000},
       {"routers.pool-size", 1, 256},
       {"routers.lookup-timeout-ms", 10, 60000},
       {"routers.lookup-batch-max", 1, 10000},
