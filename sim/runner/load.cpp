@@ -57,8 +57,9 @@ wire::job_submission make_task(const std::string& id, const std::vector<esl_mac>
   return job;
 }
 
-/// The events thread: the outage window of gateway.outage-gateways, and
-/// store.moving-esls ESLs moved every store.move-interval-ms.
+/// The events thread: the outage window of gateway.outage-gateways,
+/// store.moving-esls ESLs moved every store.move-interval-ms, and the Redis
+/// restart of cluster.redis-restart-at-ms.
 void play_events(run_state& r, load_context& l) {
   const auto& sc = r.sc;
   auto& emu = *r.emu;
@@ -66,6 +67,7 @@ void play_events(run_state& r, load_context& l) {
   std::mt19937_64 rng{static_cast<uint64_t>(sc.seed) * 7919};
   bool outage_on = false, outage_done = sc.outage_gateways == 0 || sc.outage_duration_ms == 0;
   auto next_move = sc.move_interval_ms;
+  bool redis_restart_due = sc.redis_restart_at_ms > 0 && r.env.redis;
   auto silent_b = r.behavior;
   silent_b.silent = true;
   auto outage_set = [&](bool on) {
@@ -88,6 +90,12 @@ void play_events(run_state& r, load_context& l) {
       outage_done = true;
       std::lock_guard<std::mutex> g{l.out_mtx};
       r.out << "  -- outage over\n";
+    }
+    if (redis_restart_due && now >= sc.redis_restart_at_ms) {
+      redis_restart_due = false;
+      r.env.redis->restart(); // no persistence: it comes back empty
+      std::lock_guard<std::mutex> g{l.out_mtx};
+      r.out << "  -- redis restarted (empty) at " << r.load_elapsed_ms() << " ms\n";
     }
     if (r.model && sc.moving_esls > 0 && now >= next_move) {
       next_move += sc.move_interval_ms;

@@ -48,6 +48,11 @@ void add_cluster_keys(config::schema<scenario>& s) {
       "cluster.redis-port", [](auto& o) -> auto& { return o.redis_port; }, 1, 65535,
       "Port of cluster.redis-host.");
   s.integer(
+      "cluster.redis-restart-at-ms", [](auto& o) -> auto& { return o.redis_restart_at_ms; }, 0,
+      86'400'000,
+      "Restart the scenario's own redis-server this long after the load starts; it comes back "
+      "empty, as after a crash. 0 = never.");
+  s.integer(
       "cluster.routers", [](auto& o) -> auto& { return o.routers; }, 0, 256,
       "routers.pool-size of every node; 0 = the node's default.");
   s.enumeration(
