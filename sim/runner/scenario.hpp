@@ -22,7 +22,7 @@ struct scenario {
   std::string broker_url; ///< empty: start our own mosquitto
   std::string redis_host; ///< empty: start our own redis-server
   int64_t redis_port = 6379;
-  int64_t redis_restart_at_ms = 0; ///< restart our own redis-server (empty) then; 0 = never
+  int64_t redis_restart_at_ms = 0;         ///< restart our own redis-server (empty) then; 0 = never
   int64_t routers = 0;                     ///< routers.pool-size of every node; 0 = node default
   std::string reply_routing = "addressed"; ///< cluster.reply-routing of every node
   std::string metrics_topic = "shelfwire/metrics"; ///< the nodes' metrics.topic
