@@ -37,12 +37,10 @@ void count_backlog_drops(status_consumer_state& st) {
   st.backlog_reported = kept;
 }
 
-/// Writes what was kept during an outage, oldest first. False while Redis
-/// still cannot take it (all of it is kept again).
-bool replay_backlog(self_ptr self, int64_t now_ms) {
+/// Writes what was kept during an outage (and the batch queued behind it),
+/// oldest first. While Redis still cannot take it, all of it is kept again.
+void replay_backlog(self_ptr self, int64_t now_ms) {
   auto& st = self->state;
-  if (st.backlog->empty())
-    return true;
   std::vector<int64_t> times;
   auto kept = st.backlog->take(now_ms, st.ctx->opts.route_table.stale_after_ms, &times);
   size_t n = 0;
@@ -52,7 +50,7 @@ bool replay_backlog(self_ptr self, int64_t now_ms) {
   if (transient(err)) {
     for (size_t i = 0; i < kept.size(); ++i)
       st.backlog->keep(std::move(kept[i]), times[i]);
-    return false;
+    return;
   }
   if (err == redis::errc::ok) {
     st.ctx->metrics->status_adverts_applied.inc(n);
@@ -61,36 +59,44 @@ bool replay_backlog(self_ptr self, int64_t now_ms) {
   } else {
     st.ctx->metrics->status_adverts_dropped.inc(n);
   }
-  return true;
+}
+
+/// Writes the batch now, or keeps it for later if Redis cannot be reached.
+void write_batch(self_ptr self, int64_t now_ms) {
+  auto& st = self->state;
+  auto err = st.table->apply(st.batch);
+  st.ctx->metrics->status_flushes.inc();
+  if (err == redis::errc::ok) {
+    st.ctx->metrics->status_adverts_applied.inc(st.batch_adverts);
+  } else if (transient(err)) {
+    if (st.redis_log.allow(steady_now_us()))
+      log::get("routing")->warn(
+          "routing table unavailable ({}): keeping {} adverts to write when redis returns "
+          "(at most routing.outage-buffer-adverts = {})",
+          redis::to_string(err), st.batch_adverts, st.ctx->opts.routing.outage_buffer_adverts);
+    st.backlog->keep(std::move(st.batch), now_ms);
+  } else {
+    st.ctx->metrics->status_adverts_dropped.inc(st.batch_adverts);
+    if (st.redis_log.allow(steady_now_us()))
+      log::get("routing")->warn("dropped {} adverts: routing table unavailable ({})",
+                                st.batch_adverts, redis::to_string(err));
+  }
 }
 
 void flush(self_ptr self) {
   auto& st = self->state;
   st.flush_scheduled = false;
   auto now_ms = steady_now_us() / 1000;
-  bool redis_ok = replay_backlog(self, now_ms);
-  if (!st.batch.empty()) {
-    auto err = redis_ok ? st.table->apply(st.batch) : redis::errc::disconnected;
-    st.ctx->metrics->status_flushes.inc();
-    if (err == redis::errc::ok) {
-      st.ctx->metrics->status_adverts_applied.inc(st.batch_adverts);
-    } else if (transient(err)) {
-      if (st.redis_log.allow(steady_now_us()))
-        log::get("routing")->warn(
-            "routing table unavailable ({}): keeping {} adverts to write when redis returns "
-            "({} kept, at most routing.outage-buffer-adverts = {})",
-            redis::to_string(err), st.batch_adverts, st.backlog->adverts() + st.batch_adverts,
-            st.ctx->opts.routing.outage_buffer_adverts);
-      st.backlog->keep(std::move(st.batch), now_ms);
-    } else {
-      st.ctx->metrics->status_adverts_dropped.inc(st.batch_adverts);
-      if (st.redis_log.allow(steady_now_us()))
-        log::get("routing")->warn("dropped {} adverts: routing table unavailable ({})",
-                                  st.batch_adverts, redis::to_string(err));
-    }
-    st.batch.clear();
-    st.batch_adverts = 0;
+  if (st.backlog->empty()) {
+    if (!st.batch.empty())
+      write_batch(self, now_ms);
+  } else {
+    // Behind the kept status, in order: one write for both.
+    st.backlog->keep(std::move(st.batch), now_ms);
+    replay_backlog(self, now_ms);
   }
+  st.batch.clear();
+  st.batch_adverts = 0;
   count_backlog_drops(st);
   if (!st.backlog->empty())
     schedule_flush(self, st.ctx->opts.routing.outage_retry_ms);

@@ -226,7 +226,8 @@ route_table::route_table(redis::connection& conn, route_table_options opts)
     , born_key_(opts_.key_prefix + ":rt-born") {}
 
 bool route_table::warming() const {
-  return last_table_age_ms_ < 0 || last_table_age_ms_ < opts_.warmup_ms;
+  // Age -1 (no birth key) is below any warm-up; warmup_ms = 0 turns it off.
+  return opts_.warmup_ms > 0 && last_table_age_ms_ < opts_.warmup_ms;
 }
 
 const route_table_options& route_table::options() const {

@@ -33,6 +33,13 @@ reply_event reply(uint8_t attempt, gw_mac gw, bool ack, uint32_t code = 0) {
   return r;
 }
 
+/// `s` arms the backoff timer of policy(): 50 ms.
+void require_backoff(const command_step& s) {
+  REQUIRE(s.what == kind::arm_timer);
+  CHECK(s.timer == timer::backoff);
+  CHECK(s.delay_ms == 50);
+}
+
 /// Drives a dispatch through `gw`; returns the armed attempt timer step.
 command_step dispatched(command_fsm& f, const command_step& d, gw_mac gw, int64_t now) {
   REQUIRE(d.what == kind::dispatch);
@@ -224,9 +231,7 @@ TEST_CASE("routing unavailable backs off and asks again, until the deadline") {
   command_fsm g{policy(), 0};
   auto d1 = g.start(0);
   auto b1 = g.on_unavailable(d1.seq, 10);
-  REQUIRE(b1.what == kind::arm_timer);
-  CHECK(b1.timer == timer::backoff);
-  CHECK(b1.delay_ms == 50);
+  require_backoff(b1);
   auto d2 = g.on_timer(timer::backoff, b1.seq, 60'000);
   REQUIRE(d2.what == kind::dispatch);
   CHECK(d2.attempt == 1); // nothing was published yet
@@ -238,9 +243,7 @@ TEST_CASE("no route while the table is being rebuilt: wait and ask again, not un
   command_fsm f{policy(), 0};
   auto d = f.start(0);
   auto b = f.on_table_warming(d.seq, 10);
-  REQUIRE(b.what == kind::arm_timer);
-  CHECK(b.timer == timer::backoff);
-  CHECK(b.delay_ms == 50);
+  require_backoff(b);
   CHECK(f.on_table_warming(d.seq, 11).ignored == ignored::stale); // answered already
   auto d2 = f.on_timer(timer::backoff, b.seq, 60'000);
   REQUIRE(d2.what == kind::dispatch);
