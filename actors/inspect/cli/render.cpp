@@ -8,38 +8,6 @@
 
 namespace shelfwire::cli {
 
-text_table::text_table(std::vector<std::string> header) {
-  rows_.push_back(std::move(header));
-}
-
-void text_table::add(std::vector<std::string> row) {
-  rows_.push_back(std::move(row));
-}
-
-std::string text_table::str() const {
-  std::vector<size_t> width;
-  for (auto& r : rows_)
-    for (size_t i = 0; i < r.size(); ++i) {
-      if (width.size() <= i)
-        width.push_back(0);
-      width[i] = std::max(width[i], r[i].size());
-    }
-  std::string out;
-  for (auto& r : rows_) {
-    std::string line;
-    for (size_t i = 0; i < r.size(); ++i) {
-      line += r[i];
-      if (i + 1 < r.size())
-        line.append(width[i] - r[i].size() + 2, ' ');
-    }
-    while (!line.empty() && line.back() == ' ')
-      line.pop_back();
-    out += line;
-    out += '\n';
-  }
-  return out;
-}
-
 std::string human_duration_ms(int64_t ms) {
   if (ms < 0)
     return "-";
@@ -205,6 +173,17 @@ std::string render_node(const node_report& r, int64_t now_ms, output_format f, b
   table.add({"status written after an outage", std::to_string(counter("status.adverts_replayed"))});
   table.add({"status dropped", std::to_string(counter("status.adverts_dropped"))});
   out << table.str() << "\n";
+  // Jobs through node failures (docs/northbound.md, "Receipts, standbys and takeover").
+  text_table jobs{{"JOBS", "COUNT"}};
+  jobs.add({"coordinated here now", std::to_string(counter("jobs.in_flight"))});
+  jobs.add({"held here as standby now", std::to_string(counter("jobs.standby"))});
+  jobs.add({"accepted without a standby", std::to_string(counter("jobs.no_standby"))});
+  jobs.add({"taken over from a lost coordinator", std::to_string(counter("jobs.taken_over"))});
+  jobs.add({"handed to the standby on leaving", std::to_string(counter("jobs.handed_over"))});
+  jobs.add({"results kept for resubmission", std::to_string(counter("jobs.results_kept"))});
+  jobs.add({"results published again", std::to_string(counter("jobs.results_again"))});
+  jobs.add({"dead letters published", std::to_string(counter("jobs.dead_letters"))});
+  out << jobs.str() << "\n";
   text_table lat{{"LATENCY (ms)", "COUNT", "MEAN", "P50", "P90", "P99", "MAX"}};
   for (auto& l : r.latencies)
     lat.add({l.name.size() > 3 && l.name.compare(l.name.size() - 3, 3, "_us") == 0

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "actors/messages/messages.hpp"
+#include "runtime/core/text_table.hpp"
 
 namespace shelfwire::cli {
 
@@ -30,16 +31,7 @@ std::string render_route(const route_report& r, output_format f);
 std::string render_scale(const std::vector<std::pair<std::string, scale_result>>& results,
                          output_format f);
 
-/// A plain-text table: a header row, then rows, columns padded to fit.
-class text_table {
-public:
-  explicit text_table(std::vector<std::string> header);
-  void add(std::vector<std::string> row);
-  std::string str() const;
-
-private:
-  std::vector<std::vector<std::string>> rows_;
-};
+using shelfwire::text_table;
 
 /// "1h02m", "3m05s", "4.2s", "850ms": a duration for people.
 std::string human_duration_ms(int64_t ms);
