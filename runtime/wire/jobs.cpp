@@ -1,5 +1,6 @@
 #include "runtime/wire/jobs.hpp"
 
+#include "runtime/wire/job_fields.hpp"
 #include "runtime/wire/msgpack_io.hpp"
 
 namespace shelfwire::wire {
@@ -16,28 +17,6 @@ constexpr std::string_view status_rejected = "rejected";
 bool job_id_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
          c == '_' || c == ':' || c == '-';
-}
-
-/// `job`: a string that passes check_job_id.
-detail::maybe_error read_job_id(const msgpack::object* o, const key_path& where, std::string& out) {
-  if (auto e = detail::require(o, where))
-    return e;
-  std::string_view v;
-  if (auto e = detail::read_str(*o, where, v))
-    return e;
-  auto why = check_job_id(v);
-  if (!why.empty())
-    return detail::make_error(decode_errc::bad_value, where, why);
-  out.assign(v.data(), v.size());
-  return std::nullopt;
-}
-
-/// A required string field.
-detail::maybe_error read_required_string(const msgpack::object* o, const key_path& where,
-                                         std::string& out) {
-  if (auto e = detail::require(o, where))
-    return e;
-  return detail::read_string(*o, where, out);
 }
 
 /// An element of an array that must be a map ("commands[3]").
@@ -132,6 +111,35 @@ private:
 };
 
 } // namespace
+
+namespace detail {
+
+/// `job`: a string that passes check_job_id.
+maybe_error read_job_id(const msgpack::object* o, const key_path& where, std::string& out) {
+  if (auto e = detail::require(o, where))
+    return e;
+  std::string_view v;
+  if (auto e = detail::read_str(*o, where, v))
+    return e;
+  auto why = check_job_id(v);
+  if (!why.empty())
+    return detail::make_error(decode_errc::bad_value, where, why);
+  out.assign(v.data(), v.size());
+  return std::nullopt;
+}
+
+/// A required string field.
+maybe_error read_required_string(const msgpack::object* o, const key_path& where,
+                                 std::string& out) {
+  if (auto e = detail::require(o, where))
+    return e;
+  return detail::read_string(*o, where, out);
+}
+
+} // namespace detail
+
+using detail::read_job_id;
+using detail::read_required_string;
 
 // -- job ids -------------------------------------------------------------------
 

@@ -93,6 +93,31 @@ std::vector<std::string> seeds() {
 
   encode(job_rejection{"node-1", "malformed", "truncated: empty payload"}, out);
   s.push_back(out);
+  encode(job_receipt{"fuzz-job:1", "node-1", "node-2", 3}, out);
+  s.push_back(out);
+  encode(job_progress{"fuzz-job:1", "node-1", 2, 3}, out);
+  s.push_back(out);
+  encode(dead_letter{"fuzz-job:1", 1, esl_b, op_kind::ping, outcome_status::nacked, 4, gw_a, 2,
+                     "gateway_nack"},
+         out);
+  s.push_back(out);
+  // More of the notices' shapes (one seed each decodes too rarely after mutation).
+  encode(job_receipt{"fuzz-job:2", "n", "", 0}, out);
+  s.push_back(out);
+  encode(job_receipt{"j", "node-3", "node-1", 100000}, out);
+  s.push_back(out);
+  encode(job_progress{"fuzz-job:2", "n", 0, 0}, out);
+  s.push_back(out);
+  encode(job_progress{"j", "node-3", 99, 100000}, out);
+  s.push_back(out);
+  encode(dead_letter{"fuzz-job:2", 0, esl_a, op_kind::price, outcome_status::timed_out, 0,
+                     std::nullopt, 3, "no_reply"},
+         out);
+  s.push_back(out);
+  encode(dead_letter{"j", 99999, esl_mac::from_u64(3), op_kind::image, outcome_status::unroutable,
+                     0, std::nullopt, 0, "no_fresh_route"},
+         out);
+  s.push_back(out);
 
   // Hand-built fixtures, with unknown keys of several types.
   for (auto f : {action_fields(), response_fields(), status_fields(), job_fields(), result_fields(),
@@ -321,6 +346,40 @@ void check_input(tally& t, std::string_view input, const decode_limits& lim) {
     ++t.escaped;
   }
   try {
+    auto rc = decode_job_receipt(input, lim);
+    count(t, "receipt", rc, input);
+    if (rc) {
+      if (!check_job_id(rc->job).empty())
+        t.violation("receipt: invalid job id", input);
+      encode(*rc, out);
+      auto again = decode_job_receipt(out);
+      if (!again || !same(*again, *rc))
+        t.violation("receipt: re-encode changed it", input);
+    }
+    auto pg = decode_job_progress(input, lim);
+    count(t, "progress", pg, input);
+    if (pg) {
+      if (pg->done > pg->total)
+        t.violation("progress: done > total", input);
+      encode(*pg, out);
+      auto again = decode_job_progress(out);
+      if (!again || !same(*again, *pg))
+        t.violation("progress: re-encode changed it", input);
+    }
+    auto dl = decode_dead_letter(input, lim);
+    count(t, "dead letter", dl, input);
+    if (dl) {
+      if (!valid_mac(dl->esl.value()) || !valid_op(dl->op) || static_cast<unsigned>(dl->status) > 5)
+        t.violation("dead letter: invalid value", input);
+      encode(*dl, out);
+      auto again = decode_dead_letter(out);
+      if (!again || !same(*again, *dl))
+        t.violation("dead letter: re-encode changed it", input);
+    }
+  } catch (...) {
+    ++t.escaped;
+  }
+  try {
     auto job = salvage_job_id(input);
     if (job && !check_job_id(*job).empty())
       t.violation("salvage: invalid job id", input);
@@ -335,7 +394,8 @@ TEST_CASE("mutation fuzz: decoders never throw and only accept valid values") {
   const auto pool = seeds();
   for (const auto& s : pool) // the seeds themselves decode with some decoder
     REQUIRE((decode_action(s) || decode_response(s) || decode_status(s) || decode_job(s) ||
-             decode_job_result(s) || decode_job_rejection(s)));
+             decode_job_result(s) || decode_job_rejection(s) || decode_job_receipt(s) ||
+             decode_job_progress(s) || decode_dead_letter(s)));
 
   decode_limits tight;
   tight.max_bytes = 200;
@@ -360,7 +420,8 @@ TEST_CASE("mutation fuzz: decoders never throw and only accept valid values") {
   CHECK(t.violations == 0);
   // The loop must exercise both sides: damaged payloads that still decode
   // (so the value checks above ran) and many kinds of refusal.
-  for (const char* kind : {"action", "response", "status", "job", "result", "rejection"}) {
+  for (const char* kind : {"action", "response", "status", "job", "result", "rejection", "receipt",
+                           "progress", "dead letter"}) {
     INFO(kind);
     CHECK(t.ok[kind] > 25);
     CHECK(t.failed[kind] > 1000);

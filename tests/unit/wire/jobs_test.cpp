@@ -539,3 +539,65 @@ TEST_CASE("job rejection round-trips and is strict") {
     check_fails(decode_job_rejection(f.with(key, mp().uint(1))), decode_errc::wrong_type, key);
   }
 }
+
+// -- receipts, progress, dead letters ---------------------------------------------
+
+TEST_CASE("job notices round-trip and refuse bad values with the key named") {
+  std::string out;
+  job_receipt rc{"store-17:price", "node-a", "node-b", 10'000};
+  encode(rc, out);
+  auto rc2 = decode_job_receipt(out);
+  REQUIRE(rc2);
+  CHECK(same(*rc2, rc));
+  rc.standby.clear(); // a cluster of one
+  encode(rc, out);
+  REQUIRE(decode_job_receipt(out));
+  CHECK(decode_job_receipt(out)->standby.empty());
+
+  job_progress pg{"store-17:price", "node-a", 1'500, 10'000};
+  encode(pg, out);
+  auto pg2 = decode_job_progress(out);
+  REQUIRE(pg2);
+  CHECK(same(*pg2, pg));
+  pg.done = 10'001;
+  encode(pg, out);
+  auto bad = decode_job_progress(out);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().key == "done");
+
+  dead_letter d{"store-17:price",
+                17,
+                esl_mac::from_u64(0xAABBCCDDEEFF),
+                op_kind::price,
+                outcome_status::timed_out,
+                0,
+                std::nullopt,
+                3,
+                "attempts_exhausted"};
+  encode(d, out);
+  auto d2 = decode_dead_letter(out);
+  REQUIRE(d2);
+  CHECK(same(*d2, d));
+  d.gw = gw_mac::from_u64(0x010203040506);
+  d.status = outcome_status::nacked;
+  d.code = 4;
+  encode(d, out);
+  REQUIRE(decode_dead_letter(out));
+  CHECK(same(*decode_dead_letter(out), d));
+
+  // A receipt's job id obeys the id rules; a dead letter's status is a known word.
+  auto bad_id = decode_job_receipt(mp().map(5)
+                                       .str("v")
+                                       .uint(1)
+                                       .str("job")
+                                       .str("a/b")
+                                       .str("node")
+                                       .str("n")
+                                       .str("standby")
+                                       .str("")
+                                       .str("commands")
+                                       .uint(1)
+                                       .bytes());
+  REQUIRE_FALSE(bad_id);
+  CHECK(bad_id.error().key == "job");
+}

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "runtime/wire/contract.hpp"
+#include "runtime/wire/job_notices.hpp"
 #include "runtime/wire/jobs.hpp"
 
 namespace wire_test {
@@ -409,6 +410,17 @@ inline bool same(const job_result& a, const job_result& b) {
 }
 inline bool same(const job_rejection& a, const job_rejection& b) {
   return a.node == b.node && a.error == b.error && a.detail == b.detail;
+}
+inline bool same(const job_receipt& a, const job_receipt& b) {
+  return a.job == b.job && a.node == b.node && a.standby == b.standby && a.commands == b.commands;
+}
+inline bool same(const job_progress& a, const job_progress& b) {
+  return a.job == b.job && a.node == b.node && a.done == b.done && a.total == b.total;
+}
+inline bool same(const dead_letter& a, const dead_letter& b) {
+  return a.job == b.job && a.index == b.index && a.esl == b.esl && a.op == b.op &&
+         a.status == b.status && a.code == b.code && a.gw == b.gw && a.attempts == b.attempts &&
+         a.reason == b.reason;
 }
 
 /// "ok" or the error, for INFO() and failure messages.
