@@ -284,7 +284,8 @@ void add_intake_keys(schema<node_options>& s) {
   s.add_section("intake", "The northbound side: job submissions and results.");
   s.boolean(
       "intake.enabled", [](auto& o) -> auto& { return o.intake.enabled; },
-      "Take jobs on this node.");
+      "Take job submissions from MQTT on this node. Every member coordinates the jobs whose "
+      "home it is and holds standby copies, whichever member received them.");
   s.string(
       "intake.topic-prefix", [](auto& o) -> auto& { return o.intake.topic_prefix; },
       "Jobs arrive on {prefix}/submit, results leave on {prefix}/{job}/result, rejections "
@@ -313,6 +314,35 @@ void add_intake_keys(schema<node_options>& s) {
       "Commands of one job handed to supervisors and not yet ended, at most; later ones go out "
       "as earlier ones end, each to its ESL's owner of the moment (a node that joins mid-job "
       "takes its share).");
+  s.boolean(
+      "intake.replication", [](auto& o) -> auto& { return o.intake.replication; },
+      "Keep every job on a second member (its standby), which takes the job over when the "
+      "coordinator dies or leaves. Off: a job is lost with its coordinator.");
+  s.integer(
+      "intake.replication-interval-ms",
+      [](auto& o) -> auto& { return o.intake.replication_interval_ms; }, 1, 10'000,
+      "Outcomes reach the standby in batches at least this often: after a takeover, only "
+      "commands whose outcomes were not replicated yet may be sent again.");
+  s.integer(
+      "intake.standby-timeout-ms", [](auto& o) -> auto& { return o.intake.standby_timeout_ms; }, 50,
+      60'000,
+      "How long a member has to take a job's standby role, or to say whether it holds a job "
+      "id, before it is passed over.");
+  s.integer(
+      "intake.result-retention-ms", [](auto& o) -> auto& { return o.intake.result_retention_ms; },
+      0, 7 * 86'400'000LL,
+      "Results of finished jobs are kept this long: resubmitting the id publishes the result "
+      "again instead of running the job again (0: not kept).");
+  s.integer(
+      "intake.result-retention-max-bytes",
+      [](auto& o) -> auto& { return o.intake.result_retention_max_bytes; }, 0,
+      64LL * 1024 * 1024 * 1024,
+      "At most this many bytes of kept results per node; the oldest go first.");
+  s.integer(
+      "intake.progress-interval-ms", [](auto& o) -> auto& { return o.intake.progress_interval_ms; },
+      0, 3'600'000,
+      "A running job publishes {prefix}/{job}/progress this often (0: never; checked every "
+      "second, so at most once a second).");
 }
 
 void add_cluster_keys(schema<node_options>& s) {

@@ -31,6 +31,7 @@ cluster_member to_member(const member_info& m) {
   c.manager = m.manager;
   for (auto& s : m.shards)
     c.shards.push_back(caf::actor_cast<shard_handle>(s));
+  c.intake = m.intake;
   c.name_hash = cluster::member_hash(m.name);
   return c;
 }
@@ -211,10 +212,12 @@ std::vector<member_row> member_rows(self_ptr self) {
 
 } // namespace
 
-caf::behavior cluster_manager(self_ptr self, node_context_ptr ctx, caf::actor inspector) {
+caf::behavior cluster_manager(self_ptr self, node_context_ptr ctx, caf::actor inspector,
+                              caf::actor intake) {
   auto& st = self->state;
   st.ctx = std::move(ctx);
   st.inspector = std::move(inspector);
+  st.self_info.intake = std::move(intake);
   auto& c = *st.ctx;
   st.self_info.name = c.id.name;
   st.self_info.incarnation = c.id.incarnation;
@@ -232,8 +235,8 @@ caf::behavior cluster_manager(self_ptr self, node_context_ptr ctx, caf::actor in
       if (i->second.manager.address() != dm.source)
         continue;
       log::get("cluster")->warn(
-          "member '{}' at {} is down ({}): its ESLs move to the other members; jobs it "
-          "coordinated are lost unless resubmitted",
+          "member '{}' at {} is down ({}): its ESLs move to the other members, its jobs "
+          "to their standbys",
           i->first, endpoint_of(i->second), self->system().render(dm.reason));
       st.last_heard_us.erase(i->first);
       st.members.erase(i);

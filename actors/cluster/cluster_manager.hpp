@@ -55,6 +55,6 @@ struct cluster_manager_state {
 };
 
 caf::behavior cluster_manager(caf::stateful_actor<cluster_manager_state>* self,
-                              node_context_ptr ctx, caf::actor inspector);
+                              node_context_ptr ctx, caf::actor inspector, caf::actor intake = {});
 
 } // namespace shelfwire

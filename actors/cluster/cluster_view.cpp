@@ -63,6 +63,31 @@ const cluster_member* cluster_view::owner_before(const cluster_member& self, esl
   return i ? &members[*i] : nullptr;
 }
 
+std::vector<const cluster_member*>
+cluster_view::job_order(std::string_view job, const std::vector<caf::node_id>& exclude) const {
+  auto key = cluster::member_hash(job);
+  std::vector<std::pair<uint64_t, const cluster_member*>> ranked;
+  for (auto& m : members)
+    if (!m.leaving && m.intake &&
+        std::find(exclude.begin(), exclude.end(), m.node()) == exclude.end())
+      ranked.emplace_back(cluster::rendezvous_weight(key, m.name_hash), &m);
+  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second->name_hash > b.second->name_hash;
+  });
+  std::vector<const cluster_member*> out;
+  out.reserve(ranked.size());
+  for (auto& [w, m] : ranked)
+    out.push_back(m);
+  return out;
+}
+
+const cluster_member* cluster_view::by_node(const caf::node_id& node) const {
+  for (auto& m : members)
+    if (m.node() == node)
+      return &m;
+  return nullptr;
+}
+
 const cluster_member* cluster_view::by_incarnation(uint64_t incarnation) const {
   for (auto& m : members)
     if (m.incarnation == incarnation)

@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <caf/node_id.hpp>
@@ -25,6 +26,7 @@ struct cluster_member {
   bool leaving = false;             ///< draining: holds commands, takes no new ones
   caf::actor manager;               ///< its cluster manager
   std::vector<shard_handle> shards; ///< its command supervisors
+  caf::actor intake;                ///< its job intake; null if it takes no jobs
   uint64_t name_hash = 0;           ///< cluster::member_hash(name)
 
   caf::node_id node() const { return manager.node(); }
@@ -55,7 +57,15 @@ struct cluster_view {
   /// The owner of `esl` among the members that were up before `self`
   /// (where its ESLs were before this node joined, or came back).
   const cluster_member* owner_before(const cluster_member& self, esl_mac esl) const;
+  /// The members that take jobs (an intake, not leaving), in rendezvous
+  /// order of `job`: the first is the job's home (where submissions of it
+  /// go, and who coordinates it), the next one not the coordinator is its
+  /// standby. `exclude`: nodes to leave out (the coordinator's, dead ones).
+  std::vector<const cluster_member*> job_order(std::string_view job,
+                                               const std::vector<caf::node_id>& exclude = {}) const;
   const cluster_member* by_incarnation(uint64_t incarnation) const;
+  /// The member on CAF node `node`, if any.
+  const cluster_member* by_node(const caf::node_id& node) const;
   const cluster_member* self() const { return by_incarnation(self_incarnation); }
   /// This node's CAF endpoint as the others reach it ("host:port"), or ""
   /// before the node listens.

@@ -129,6 +129,40 @@ std::vector<handoff_ask> handoff_asks(const node_context& ctx, const cluster_vie
   return ask;
 }
 
+/// The question to `shard` about `esl` got its answer (a reply, an error, or
+/// the shard went down): counts once, whichever comes first. False if it
+/// had been answered already.
+bool handoff_answer(self_ptr self, const caf::actor_addr& shard, esl_mac esl) {
+  auto& st = self->state;
+  auto i = st.handoff_asked.find(shard);
+  if (i == st.handoff_asked.end())
+    return false;
+  auto& esls = i->second;
+  auto j = std::find(esls.begin(), esls.end(), esl);
+  if (j == esls.end())
+    return false;
+  esls.erase(j);
+  if (esls.empty()) {
+    self->demonitor(shard);
+    st.handoff_asked.erase(i);
+  }
+  st.core->handoff_answered(esl);
+  return true;
+}
+
+/// A previous owner's shard we asked went down: every question to it is answered.
+bool handoff_shard_down(self_ptr self, const caf::actor_addr& shard) {
+  auto& st = self->state;
+  auto i = st.handoff_asked.find(shard);
+  if (i == st.handoff_asked.end())
+    return false;
+  auto esls = std::move(i->second);
+  st.handoff_asked.erase(i);
+  for (auto esl : esls)
+    st.core->handoff_answered(esl);
+  return true;
+}
+
 void ask_previous_owners(self_ptr self, const cluster_view& view, esl_mac esl,
                          std::vector<handoff_ask> asks, int64_t now_us) {
   auto& ctx = *self->state.ctx;
@@ -137,19 +171,24 @@ void ask_previous_owners(self_ptr self, const cluster_view& view, esl_mac esl,
   auto left_us = std::max<int64_t>(view.changed_us + window_us - now_us, 1);
   if (left_us > window_us || left_us < 1000)
     left_us = window_us; // a hint after the window: give it the full timeout
-  for (auto& [shard, from] : asks)
+  for (auto& [shard, from] : asks) {
+    auto addr = shard.address();
+    auto& asked = self->state.handoff_asked[addr];
+    if (asked.empty())
+      self->monitor(shard);
+    asked.push_back(esl);
     self->request(shard, std::chrono::microseconds{left_us}, handoff_atom_v, esl)
-        .then([=](bool) { self->state.core->handoff_answered(esl); },
+        .then([=](bool) { handoff_answer(self, addr, esl); },
               [=, from = from](caf::error& e) {
-                if (e == caf::sec::request_timeout) {
+                // Gone or timed out: nothing to wait for.
+                if (handoff_answer(self, addr, esl) && e == caf::sec::request_timeout) {
                   self->state.ctx->metrics->cluster_handoff_timeouts.inc();
                   log::get("command")->warn("ESL {}: previous owner {} still busy after the "
                                             "handoff timeout: starting anyway",
                                             esl.to_string(), from);
                 }
-                // Gone or timed out: nothing to wait for.
-                self->state.core->handoff_answered(esl);
               });
+  }
 }
 
 void submit(self_ptr self, uint32_t index, command_spec& cmd, const caf::actor& hint) {
@@ -177,6 +216,8 @@ void submit(self_ptr self, uint32_t index, command_spec& cmd, const caf::actor& 
 
 void command_down(self_ptr self, caf::down_msg& dm) {
   auto& st = self->state;
+  if (handoff_shard_down(self, dm.source))
+    return;
   auto i = st.by_actor.find(dm.source);
   if (i == st.by_actor.end())
     return; // ended normally after reporting its outcome
@@ -253,6 +294,27 @@ void schedule_tick(self_ptr self, std::optional<int64_t> at_us) {
   self->delayed_send(self, std::chrono::microseconds{delay}, caf::tick_atom_v);
 }
 
+/// A job's coordinator died or left and another took the job over: the
+/// commands submitted by the old one report to the new one. Returns their
+/// indices, so that the new one sends only the others again.
+std::vector<uint32_t> rebind(self_ptr self, uint64_t old_id, const caf::node_id& old_node,
+                             const caf::actor& fresh) {
+  auto& st = self->state;
+  std::vector<uint32_t> held;
+  if (!fresh)
+    return held;
+  auto to = caf::actor_cast<outcome_listener_handle>(fresh);
+  for (auto& [id, h] : st.commands) {
+    auto from = h.reply_to.address();
+    if (from.id() != old_id || from.node() != old_node)
+      continue;
+    h.reply_to = to;
+    if (auto* e = st.core->find(id))
+      held.push_back(e->index);
+  }
+  return held;
+}
+
 /// The sender is the command's current actor (not a crashed incarnation).
 bool from_current(self_ptr self, uint64_t id) {
   auto i = self->state.commands.find(id);
@@ -260,11 +322,11 @@ bool from_current(self_ptr self, uint64_t id) {
          i->second.actor.address() == self->current_sender();
 }
 
-uint64_t shutdown(self_ptr self) {
+uint64_t shutdown(self_ptr self, bool hand_back) {
   auto& st = self->state;
   for (auto id : st.core->running_ids())
     self->send_exit(st.commands.at(id).actor, caf::exit_reason::user_shutdown);
-  auto n = st.core->shutdown();
+  auto n = st.core->shutdown(hand_back ? outcome_reason::moved : outcome_reason::shutdown);
   for (auto& [esl, waiting] : st.handoff_waiters)
     for (auto& rp : waiting)
       rp.deliver(true);
@@ -313,7 +375,11 @@ shard_handle::behavior_type command_supervisor(self_ptr self, node_context_ptr c
         st.handoff_waiters[esl].push_back(rp);
         return rp;
       },
-      [=](shutdown_atom) { return shutdown(self); },
+      [=](rebind_atom, uint64_t old_id, const caf::node_id& old_node, const caf::actor& fresh) {
+        return rebind(self, old_id, old_node, fresh);
+      },
+      [=](shutdown_atom) { return shutdown(self, false); },
+      [=](shutdown_atom, bool hand_back) { return shutdown(self, hand_back); },
       [=](inspect_atom) { return phase_counts(*self->state.core); },
       [=](inspect_atom, const command_query& q) {
         return self->state.core->list(q, steady_now_us());

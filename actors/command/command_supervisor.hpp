@@ -39,7 +39,7 @@ namespace shelfwire {
 /// or null) from a job coordinator, answered later with (outcome_atom,
 /// index, command_report); (outcome_atom, id, command_outcome) and
 /// (timer_atom, timer_request) from its command actors; (reply_atom,
-/// gateway_reply); (handoff_atom, esl) -> bool; (shutdown_atom) -> how many
+/// gateway_reply); (handoff_atom, esl) -> bool; (shutdown_atom[, bool hand_back]) -> how many
 /// commands ended `failed` ("shutdown"); (inspect_atom) -> its commands by
 /// phase; (inspect_atom, command_query) -> command_list, the oldest matching.
 struct command_supervisor_state {
@@ -58,6 +58,10 @@ struct command_supervisor_state {
   std::unordered_map<caf::actor_addr, uint64_t> by_actor; ///< live command actors
   /// New owners waiting for this shard to finish an ESL's commands.
   std::unordered_map<esl_mac, std::vector<caf::typed_response_promise<bool>>> handoff_waiters;
+  /// Handoff questions this shard asked and not yet had answered, by the
+  /// previous owner's shard (monitored: if its node dies, a question sent
+  /// just before would otherwise wait for cluster.handoff-timeout-ms).
+  std::unordered_map<caf::actor_addr, std::vector<esl_mac>> handoff_asked;
 };
 
 shard_handle::behavior_type

@@ -130,6 +130,7 @@ void node_view(self_ptr self, caf::typed_response_promise<node_report> rp) {
     r->actors.push_back({"command actors", m.commands_in_flight.value()});
     r->actors.push_back({"routers", static_cast<int64_t>(r->routers.size())});
     r->actors.push_back({"job coordinators", m.jobs_in_flight.value()});
+    r->actors.push_back({"job standbys", m.jobs_standby.value()});
     for (auto& a : self->state.fixed_actors)
       r->actors.push_back(a);
     rp.deliver(std::move(*r));

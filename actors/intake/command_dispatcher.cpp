@@ -47,6 +47,30 @@ void command_dispatcher::transmit(caf::event_based_actor* self, esl_queue& q, ui
   where_[index] = sent_command{std::move(shard), std::move(cmd)};
 }
 
+void command_dispatcher::adopt(caf::event_based_actor* self, uint32_t index,
+                               const command_spec& cmd, shard_handle shard) {
+  if (monitored_.insert(shard.address()).second)
+    self->monitor(shard);
+  auto& q = esls_[cmd.esl];
+  q.shard = shard;
+  ++q.in_shard;
+  where_[index] = sent_command{std::move(shard), cmd};
+}
+
+std::vector<uint32_t> command_dispatcher::transmitted() const {
+  std::vector<uint32_t> out;
+  out.reserve(where_.size());
+  for (auto& [index, c] : where_)
+    out.push_back(index);
+  return out;
+}
+
+void command_dispatcher::demonitor_all(caf::event_based_actor* self) {
+  for (auto& addr : monitored_)
+    self->demonitor(addr);
+  monitored_.clear();
+}
+
 void command_dispatcher::release(caf::event_based_actor* self, const esl_mac& esl) {
   auto i = esls_.find(esl);
   if (i == esls_.end())

@@ -51,6 +51,22 @@ public:
   /// Returns how many.
   size_t redispatch(caf::event_based_actor* self, const caf::down_msg& dm);
 
+  /// Takes on command `index`, which `shard` already holds for this
+  /// dispatcher's actor (it took a job over, and the shard now reports to
+  /// it): its outcome will be taken from that shard.
+  void adopt(caf::event_based_actor* self, uint32_t index, const command_spec& cmd,
+             shard_handle shard);
+
+  /// Stops monitoring the shards. Call before the actor quits: CAF keeps a
+  /// monitor on the monitored actor until that one ends, so a short-lived
+  /// submitter (one per job) would leave one behind on every long-lived
+  /// shard it used.
+  void demonitor_all(caf::event_based_actor* self);
+
+  /// The indices of the commands sent to shards whose outcome has not been
+  /// taken (not those held back).
+  std::vector<uint32_t> transmitted() const;
+
   /// Commands sent or held back whose outcome has not been taken.
   size_t outstanding() const { return where_.size() + held_; }
 

@@ -4,8 +4,11 @@
 
 #include <caf/all.hpp>
 
+#include "actors/intake/job_replication.hpp"
+#include "runtime/core/clock.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/mqtt/publisher.hpp"
+#include "runtime/wire/job_notices.hpp"
 
 namespace shelfwire {
 
@@ -17,28 +20,69 @@ constexpr auto result_retry_interval = std::chrono::milliseconds{500};
 
 void try_publish(self_ptr self) {
   auto& st = self->state;
-  auto rc = st.ctx->egress->publish(st.topic, st.payload, 1);
-  if (rc == mqtt::publish_errc::ok) {
-    st.ctx->metrics->jobs_completed.inc();
-    self->send(st.intake, done_atom_v, st.job.job, static_cast<uint64_t>(st.job.commands.size()));
-    self->quit();
-    return;
+  auto& m = *st.ctx->metrics;
+  while (!st.outbox.empty()) {
+    auto& [topic, payload] = st.outbox.front();
+    auto rc = st.ctx->egress->publish(topic, payload, 1);
+    if (rc != mqtt::publish_errc::ok) {
+      if (m.jobs_result_retries.value() % 20 == 0)
+        log::get("intake")->warn("result of job '{}' not published ({}); retrying every {} ms",
+                                 st.job.job, mqtt::to_string(rc), result_retry_interval.count());
+      m.jobs_result_retries.inc();
+      self->delayed_send(self, result_retry_interval, retry_atom_v);
+      return;
+    }
+    if (st.outbox.size() > 1)
+      m.jobs_dead_letters.inc(); // the result is last
+    st.outbox.pop_front();
   }
-  if (st.ctx->metrics->jobs_result_retries.value() % 20 == 0)
-    log::get("intake")->warn("result of job '{}' not published ({}); retrying every {} ms",
-                             st.job.job, mqtt::to_string(rc), result_retry_interval.count());
-  st.ctx->metrics->jobs_result_retries.inc();
-  self->delayed_send(self, result_retry_interval, retry_atom_v);
+  m.jobs_completed.inc();
+  if (st.peer)
+    self->send(st.peer, done_atom_v, st.result_payload);
+  self->send(st.intake, done_atom_v, st.job.job, static_cast<uint64_t>(st.job.commands.size()),
+             std::move(st.result_payload));
+  quit_job(self);
 }
 
-void finish(self_ptr self) {
+} // namespace
+
+void quit_job(self_ptr self) {
+  auto& st = self->state;
+  st.dispatch->demonitor_all(self);
+  if (st.peer)
+    self->demonitor(st.peer);
+  self->quit();
+}
+
+void finish_job(self_ptr self) {
   auto& st = self->state;
   st.publishing = true;
+  replicate_outcomes(self); // the standby has every outcome before the result leaves
   wire::job_result res;
   res.job = st.job.job;
   res.node = st.ctx->id.name;
   res.outcomes = std::move(st.results);
-  wire::encode(res, st.payload);
+  wire::encode(res, st.result_payload);
+  auto& prefix = st.ctx->opts.intake.topic_prefix;
+  for (size_t i = 0; i < res.outcomes.size(); ++i) {
+    auto& o = res.outcomes[i];
+    if (o.status == outcome_status::acked)
+      continue;
+    wire::dead_letter d;
+    d.job = st.job.job;
+    d.index = static_cast<uint32_t>(i);
+    d.esl = o.esl;
+    d.op = o.op;
+    d.status = o.status;
+    d.code = o.code;
+    d.gw = o.gw;
+    d.attempts = o.attempts;
+    d.reason = o.reason;
+    std::string payload;
+    wire::encode(d, payload);
+    st.outbox.emplace_back(prefix + "/dead-letters", std::move(payload));
+  }
+  st.outbox.emplace_back(job_topic(st, "result"), st.result_payload);
   auto c = res.counts();
   log::get("intake")->info(
       "job '{}' done: {} commands, {} acked, {} nacked, {} timed_out, {} unroutable, {} failed, "
@@ -47,77 +91,119 @@ void finish(self_ptr self) {
   try_publish(self);
 }
 
-} // namespace
-
-namespace {
-
 void fill_window(self_ptr self) {
   auto& st = self->state;
+  if (!st.dispatching || st.publishing || st.role != job_role::coordinator)
+    return;
   auto window = static_cast<size_t>(st.ctx->opts.intake.dispatch_window);
   auto n = st.job.commands.size();
   while (st.next < n && st.dispatch->outstanding() < window) {
     auto i = st.next++;
+    if (st.have[i] || st.sent[i])
+      continue;
+    st.sent[i] = true;
     auto& c = st.job.commands[i];
     st.dispatch->send(self, static_cast<uint32_t>(i), command_spec{c.esl, c.op, c.args});
   }
 }
 
-} // namespace
+bool record_outcome(self_ptr self, uint32_t index, const command_report& rep) {
+  auto& st = self->state;
+  if (index >= st.have.size() || st.have[index])
+    return false;
+  st.have[index] = true;
+  auto& r = st.results[index];
+  auto& o = rep.outcome;
+  r.status = o.status;
+  r.code = o.code;
+  if (o.has_gw)
+    r.gw = o.gw;
+  r.attempts = o.attempts;
+  r.latency_us = static_cast<uint64_t>(std::max<int64_t>(rep.latency_us, 0));
+  r.reason = o.reason;
+  if (o.backbone_us >= 0)
+    r.backbone_us = static_cast<uint64_t>(o.backbone_us);
+  --st.remaining;
+  return true;
+}
+
+std::string job_topic(const job_coordinator_state& st, std::string_view what) {
+  std::string t = st.ctx->opts.intake.topic_prefix;
+  t += '/';
+  t += st.job.job;
+  t += '/';
+  t += what;
+  return t;
+}
 
 caf::behavior job_coordinator(self_ptr self, node_context_ptr ctx, caf::actor intake,
-                              wire::job_submission job) {
+                              wire::job_submission job, std::string submission, job_role role,
+                              caf::actor coordinator, std::vector<outcome_entry> so_far) {
   auto& st = self->state;
   st.ctx = std::move(ctx);
   st.intake = std::move(intake);
   st.job = std::move(job);
+  st.submission = std::move(submission);
+  st.role = role;
   st.dispatch = std::make_unique<command_dispatcher>(st.ctx);
-  st.topic = st.ctx->opts.intake.topic_prefix + "/" + st.job.job + "/result";
   auto n = st.job.commands.size();
   st.results.resize(n);
   st.have.assign(n, false);
+  st.sent.assign(n, false);
   st.remaining = n;
   for (size_t i = 0; i < n; ++i) {
     st.results[i].esl = st.job.commands[i].esl;
     st.results[i].op = st.job.commands[i].op;
   }
-  if (n == 0)
-    finish(self);
-  else
-    fill_window(self);
-  self->set_down_handler([=](caf::down_msg& dm) {
-    auto& st = self->state;
-    auto n = st.dispatch->redispatch(self, dm);
-    if (n > 0)
-      log::get("intake")->warn("job '{}': {} commands were held by a node that is gone ({}): "
-                               "sent them to their new owners",
-                               st.job.job, n, self->system().render(dm.reason));
-  });
+  for (auto& e : so_far)
+    record_outcome(self, e.index, e.report);
+  self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
+  if (role == job_role::standby) {
+    watch_coordinator(self, std::move(coordinator));
+  } else if (n == 0) {
+    finish_job(self);
+  } else {
+    choose_standby(self);
+  }
   return {
       [=](outcome_atom, uint32_t index, command_report& rep) {
         auto& st = self->state;
-        if (index >= st.have.size() || st.have[index] || st.publishing ||
-            !st.dispatch->take(self, index, self->current_sender())) {
+        if (st.handing_over) {
+          pass_on(self, index, std::move(rep));
+          return;
+        }
+        if (!st.publishing && st.role == job_role::coordinator &&
+            rep.outcome.reason == outcome_reason::moved && index < st.have.size() &&
+            !st.have[index] && st.dispatch->take(self, index, self->current_sender())) {
+          // Its node stopped before running it: to the ESL's new owner.
+          auto& c = st.job.commands[index];
+          st.dispatch->send(self, index, command_spec{c.esl, c.op, c.args});
+          st.ctx->metrics->jobs_redispatched.inc();
+          return;
+        }
+        if (st.publishing || st.role != job_role::coordinator ||
+            !st.dispatch->take(self, index, self->current_sender()) ||
+            !record_outcome(self, index, rep)) {
           log::get("intake")->debug("job '{}': stale outcome for command {} ignored", st.job.job,
                                     index);
           return;
         }
-        st.have[index] = true;
-        auto& r = st.results[index];
-        auto& o = rep.outcome;
-        r.status = o.status;
-        r.code = o.code;
-        if (o.has_gw)
-          r.gw = o.gw;
-        r.attempts = o.attempts;
-        r.latency_us = static_cast<uint64_t>(std::max<int64_t>(rep.latency_us, 0));
-        r.reason = std::move(o.reason);
-        if (o.backbone_us >= 0)
-          r.backbone_us = static_cast<uint64_t>(o.backbone_us);
-        if (--st.remaining == 0)
-          finish(self);
+        st.unreplicated.push_back(outcome_entry{index, std::move(rep)});
+        if (st.remaining == 0)
+          finish_job(self);
         else
           fill_window(self);
       },
+      [=](outcome_atom, std::vector<outcome_entry>& batch) { take_replica(self, batch); },
+      [=](done_atom, std::string& result) { standby_done(self, std::move(result)); },
+      [=](standby_atom, const std::vector<uint32_t>& outstanding) {
+        take_over(self, "handed the job over", outstanding);
+      },
+      [=](standby_atom, done_atom) { stop_awaiting_old(self); },
+      [=](leave_atom) { leave(self); },
+      [=](job_atom) { publish_receipt(self); },
+      [=](flush_atom) { on_flush(self); },
+      [=](job_atom, flush_atom) { publish_progress(self); },
       [=](retry_atom) { try_publish(self); },
   };
 }

@@ -42,6 +42,12 @@ struct command_report {
   int64_t latency_us = 0; ///< accepted by the supervisor -> outcome
 };
 
+/// One outcome of a job as its coordinator replicates it to the standby.
+struct outcome_entry {
+  uint32_t index = 0; ///< the command's place in the job
+  command_report report;
+};
+
 /// command actor -> router pool: publish attempt `attempt` of a command.
 struct dispatch_request {
   uint64_t command_id = 0;
@@ -114,6 +120,7 @@ struct member_info {
   bool leaving = false;
   caf::actor manager;
   std::vector<caf::actor> shards; ///< its supervisor shards (shard_handle, untyped on the wire)
+  caf::actor intake;              ///< its job intake; null if it takes no jobs
 };
 
 /// The members a cluster manager knows, itself included.
@@ -258,6 +265,11 @@ typename Inspector::result_type inspect(Inspector& f, command_report& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, outcome_entry& x) {
+  return f(caf::meta::type_name("shelfwire::outcome_entry"), x.index, x.report);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, dispatch_request& x) {
   return f(caf::meta::type_name("shelfwire::dispatch_request"), x.command_id, x.seq, x.attempt,
            x.cmd, x.tried, x.allow_repeat, x.ttl_ms);
@@ -283,7 +295,7 @@ typename Inspector::result_type inspect(Inspector& f, gateway_reply& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_info& x) {
   return f(caf::meta::type_name("shelfwire::member_info"), x.name, x.incarnation, x.token_secret,
-           x.host, x.port, x.up_since_ms, x.leaving, x.manager, x.shards);
+           x.host, x.port, x.up_since_ms, x.leaving, x.manager, x.shards, x.intake);
 }
 
 template <class Inspector>
@@ -425,6 +437,10 @@ CAF_ADD_TYPE_ID(shelfwire, (shelfwire::command_row))
 CAF_ADD_TYPE_ID(shelfwire, (shelfwire::command_list))
 CAF_ADD_TYPE_ID(shelfwire, (shelfwire::route_report))
 CAF_ADD_TYPE_ID(shelfwire, (shelfwire::scale_result))
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::outcome_entry))
+CAF_ADD_TYPE_ID(shelfwire, (std::vector<shelfwire::outcome_entry>))
+CAF_ADD_TYPE_ID(shelfwire, (std::vector<uint32_t>))
+CAF_ADD_TYPE_ID(shelfwire, (std::vector<std::string>))
 
 /// job coordinator -> supervisor: (submit_atom, uint32_t index, command_spec,
 /// caf::actor previous owner's shard, or null)
@@ -445,6 +461,8 @@ CAF_ADD_ATOM(shelfwire, shelfwire, timer_atom, "timer")
 /// batching actors flush themselves: (flush_atom)
 CAF_ADD_ATOM(shelfwire, shelfwire, flush_atom, "flush")
 /// node shutdown: (shutdown_atom) ends everything in flight `failed`
+/// ("shutdown"); (shutdown_atom, true): "moved", their submitters send them
+/// to another member
 CAF_ADD_ATOM(shelfwire, shelfwire, shutdown_atom, "shutdown")
 /// job coordinator -> intake: (done_atom, std::string job, uint64_t commands);
 /// supervisor -> command actor: (done_atom) its outcome is recorded, quit
@@ -484,6 +502,29 @@ CAF_ADD_ATOM(shelfwire, shelfwire, scale_atom, "scale")
 /// inspector -> a router taken out of the pool: (drain_atom) answer what is
 /// queued, hand later requests back to the pool, then stop
 CAF_ADD_ATOM(shelfwire, shelfwire, drain_atom, "drain")
+/// job failover (docs/northbound.md, "Acceptance and failover"). Intake ->
+/// the job's home intake: (job_atom, std::string submission payload);
+/// home intake -> the other intakes: (job_atom, get_atom, std::string job)
+/// -> uint8_t (0: unknown here; 1: live here, receipt published again;
+/// 2: finished here, result published again); after a membership change,
+/// an intake -> the new home of ids it holds: (job_atom, put_atom,
+/// std::vector<std::string> ids).
+CAF_ADD_ATOM(shelfwire, shelfwire, job_atom, "job")
+/// coordinator -> the standby's intake: (standby_atom, std::string
+/// submission payload, caf::actor coordinator, std::vector<outcome_entry>
+/// outcomes so far) -> caf::actor, the standby. Coordinator -> standby:
+/// (outcome_atom, std::vector<outcome_entry>) batches, (done_atom,
+/// std::string result payload) the result is out, (standby_atom,
+/// std::vector<uint32_t> commands it has at shards) take over now (a
+/// handover, the coordinator leaves); to itself (standby_atom, done_atom):
+/// stop waiting for the outcomes the old coordinator passes on.
+CAF_ADD_ATOM(shelfwire, shelfwire, standby_atom, "standby")
+/// a coordinator that took over -> every shard: (rebind_atom, caf::actor_id
+/// old coordinator, caf::node_id its node, caf::actor new one) ->
+/// std::vector<uint32_t>, the indices of the commands the shard holds for
+/// the old one (their outcomes now go to the new one). By id, not handle:
+/// on its own node a handle to the old one, which quit, would not resolve.
+CAF_ADD_ATOM(shelfwire, shelfwire, rebind_atom, "rebind")
 
 CAF_END_TYPE_ID_BLOCK(shelfwire)
 
@@ -505,15 +546,16 @@ using outcome_listener_handle =
 /// A command supervisor shard (actors/command/command_supervisor.hpp).
 /// The hint of a submission is the previous owner's shard of the ESL, or
 /// null: a `caf::actor` because a protocol cannot name its own handle.
-using shard_handle =
-    caf::typed_actor<caf::reacts_to<submit_atom, uint32_t, command_spec, caf::actor>,
-                     caf::reacts_to<outcome_atom, uint64_t, command_outcome>,
-                     caf::reacts_to<reply_atom, gateway_reply>,
-                     caf::reacts_to<timer_atom, timer_request>, caf::reacts_to<caf::tick_atom>,
-                     caf::replies_to<handoff_atom, esl_mac>::with<bool>,
-                     caf::replies_to<shutdown_atom>::with<uint64_t>,
-                     caf::replies_to<inspect_atom>::with<std::vector<named_value>>,
-                     caf::replies_to<inspect_atom, command_query>::with<command_list>>;
+using shard_handle = caf::typed_actor<
+    caf::reacts_to<submit_atom, uint32_t, command_spec, caf::actor>,
+    caf::reacts_to<outcome_atom, uint64_t, command_outcome>,
+    caf::reacts_to<reply_atom, gateway_reply>, caf::reacts_to<timer_atom, timer_request>,
+    caf::reacts_to<caf::tick_atom>, caf::replies_to<handoff_atom, esl_mac>::with<bool>,
+    caf::replies_to<rebind_atom, uint64_t, caf::node_id, caf::actor>::with<std::vector<uint32_t>>,
+    caf::replies_to<shutdown_atom>::with<uint64_t>,
+    caf::replies_to<shutdown_atom, bool>::with<uint64_t>,
+    caf::replies_to<inspect_atom>::with<std::vector<named_value>>,
+    caf::replies_to<inspect_atom, command_query>::with<command_list>>;
 
 /// One command actor (actors/command/command_actor.hpp), as its supervisor
 /// drives it.

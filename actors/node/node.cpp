@@ -1,5 +1,6 @@
 #include "actors/node/node.hpp"
 
+#include <algorithm>
 #include <random>
 #include <thread>
 
@@ -215,7 +216,7 @@ std::string node::impl::listen() {
       {"command supervisors", static_cast<int64_t>(ctx->shards.size())},
       {"response ingress", gw.response_consumers},
       {"status consumers", opts.routing.consume ? opts.routing.consumers : 0},
-      {"job intake", opts.intake.enabled ? 1 : 0},
+      {"job intake", 1},
       {"cluster manager", 1},
       {"metrics reporter", 1},
       {"local client", 1},
@@ -223,7 +224,11 @@ std::string node::impl::listen() {
   };
   inspector =
       sys->spawn(shelfwire::inspector, node_context_ptr{ctx}, std::move(fixed), routers_spawned);
-  manager = sys->spawn(cluster_manager, node_context_ptr{ctx}, inspector);
+  // The intake exists before the manager announces it (every member
+  // coordinates jobs and holds standby copies); submissions from MQTT flow
+  // only in make_intake, and only with intake.enabled.
+  intake = sys->spawn(job_intake, node_context_ptr{ctx});
+  manager = sys->spawn(cluster_manager, node_context_ptr{ctx}, inspector, intake);
   auto& copts = opts.cluster;
   auto port = sys->middleman().publish(manager, static_cast<uint16_t>(copts.port),
                                        copts.bind.c_str(), true);
@@ -262,7 +267,6 @@ void node::impl::make_intake() {
   auto& io = ctx->opts.intake;
   if (!io.enabled)
     return;
-  intake = sys->spawn(job_intake, node_context_ptr{ctx});
   for (int i = 0; i < io.consumers; ++i)
     intake_clients.push_back(forward(i == 0 ? std::string{"intake"} : "intake" + std::to_string(i),
                                      "$share/" + io.share_group + "/" + io.topic_prefix + "/submit",
@@ -339,31 +343,58 @@ void node::stop() {
                    lg->warn("could not announce leaving the cluster: {}", d.sys->render(e));
                  });
   }
-  // 2. Let in-flight commands finish, within the drain budget.
+  // 2. Jobs coordinated here go to their standbys (which rebind the commands
+  //    our shards still run); the copies held here for other members' jobs
+  //    are dropped, and their coordinators pick other standbys.
+  if (d.intake) {
+    caf::scoped_actor self{*d.sys};
+    self->request(d.intake, std::chrono::seconds{5}, leave_atom_v)
+        .receive(
+            [&](uint64_t n) {
+              if (n > 0)
+                lg->info("{} jobs coordinated here: handing them to their standbys", n);
+            },
+            [&](caf::error& e) { lg->warn("could not hand jobs over: {}", d.sys->render(e)); });
+  }
+  // 3. Let in-flight commands finish, within the drain budget.
   wait_for([&] { return m.commands_pending.value() == 0; },
            std::chrono::milliseconds{ctx.opts.drain_timeout_ms});
-  // 3. End what is left: every accepted command gets its outcome.
+  // 4. End what is left: every accepted command gets its outcome.
+  //    With other members up, the commands go back to their submitters,
+  //    which send them to the ESLs' new owners ("moved"), so a rolling
+  //    restart ends no command failed.
   {
+    auto view = ctx.cluster.get();
+    bool hand_back = std::any_of(view->members.begin(), view->members.end(),
+                                 [&](auto& m) { return !m.leaving && m.node() != ctx.local_node; });
     caf::scoped_actor self{*d.sys};
     uint64_t ended = 0;
     for (auto& shard : ctx.shards)
-      self->request(shard, std::chrono::seconds{10}, shutdown_atom_v)
+      self->request(shard, std::chrono::seconds{10}, shutdown_atom_v, hand_back)
           .receive([&](uint64_t n) { ended += n; },
                    [&](caf::error& e) {
                      lg->error("a supervisor did not stop cleanly: {}", d.sys->render(e));
                    });
-    if (ended > 0)
+    if (ended > 0 && hand_back)
+      lg->warn("{} commands not finished after the drain timeout: handed back to their "
+               "submitters for the other members",
+               ended);
+    else if (ended > 0)
       lg->warn("{} commands ended failed (shutdown) after the drain timeout", ended);
   }
-  // 4. Results out: coordinators publish as their last outcomes arrive.
+  // 5. Results out: coordinators publish as their last outcomes arrive (or
+  //    their standbys took the jobs over).
   if (!wait_for([&] { return m.jobs_in_flight.value() == 0; }, std::chrono::seconds{5}))
     lg->error("{} job results could not be published before shutdown (broker unreachable?)",
               m.jobs_in_flight.value());
-  // 5. Stop listening, then stop talking.
+  // 6. Stop listening, then stop talking.
   for (auto& c : d.consumers)
     c->stop();
+  // What was just published (results, dead letters) is written, not dropped.
+  if (!d.egress->wait_sent(std::chrono::seconds{3}))
+    lg->warn("{} messages still unsent to the broker at shutdown", d.egress->pending());
   d.egress->stop();
-  // 6. Stop the actors and the actor system.
+  // 7. Stop the actors and the actor system.
   auto exit = [&](const auto& a) {
     if (a)
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);

@@ -76,6 +76,19 @@ struct node_metrics {
   metrics::counter& jobs_redispatched;   ///< commands sent again after their owner died
   metrics::counter& jobs_stale_outcomes; ///< outcome from a shard the command was taken from
   metrics::counter& jobs_held_back; ///< sent only after the ESL's earlier command at another shard
+  metrics::counter& jobs_forwarded; ///< submissions sent on to the job's home member
+  metrics::counter& jobs_receipts;  ///< receipts published (again for resubmissions)
+  metrics::counter& jobs_results_again; ///< kept results published again (resubmission)
+  metrics::counter& jobs_no_standby;    ///< jobs accepted with no member to hold a copy
+  metrics::counter& jobs_taken_over;    ///< jobs this node took over from their coordinator
+  metrics::counter& jobs_handed_over;   ///< jobs handed to their standby on leaving
+  metrics::counter& jobs_replicated;    ///< outcome batches sent to standbys
+  metrics::counter& jobs_adopted;       ///< commands found still held by shards at a takeover
+  metrics::counter& jobs_dead_letters;  ///< dead letters published
+  metrics::gauge& jobs_standby;         ///< jobs held here as standby
+  metrics::gauge& jobs_results_kept;    ///< finished jobs' results kept for resubmission
+  metrics::gauge& jobs_results_kept_bytes;
+  metrics::histogram& jobs_takeover_us; ///< coordinator gone -> commands sent again
 
   // cluster
   metrics::gauge& cluster_members; ///< live members, this node included

@@ -77,7 +77,10 @@ inline constexpr std::string_view routing_unavailable =
 inline constexpr std::string_view gateway_nack = "gateway_nack"; ///< nacked
 inline constexpr std::string_view crashed = "crashed";           ///< restart budget spent
 inline constexpr std::string_view shutdown = "shutdown";         ///< node stopped first
-inline constexpr std::string_view superseded = "superseded";     ///< newer command, same op
+/// The node stopped first while other members run: the submitter sends the
+/// command again, to its ESL's new owner (never in a job result).
+inline constexpr std::string_view moved = "moved";
+inline constexpr std::string_view superseded = "superseded"; ///< newer command, same op
 } // namespace outcome_reason
 
 /// The end of one command, as the command actor reports it.

@@ -181,7 +181,7 @@ void shard_core::finalize_one(uint64_t id, command_outcome o) {
     start(dq.front());
 }
 
-size_t shard_core::shutdown() {
+size_t shard_core::shutdown(std::string_view reason) {
   shutting_down_ = true;
   std::vector<uint64_t> ids;
   ids.reserve(commands_.size());
@@ -189,7 +189,7 @@ size_t shard_core::shutdown() {
     ids.push_back(id);
   for (auto id : ids)
     if (auto e = find(id))
-      finalize(id, ended(*e, outcome_status::failed, outcome_reason::shutdown));
+      finalize(id, ended(*e, outcome_status::failed, reason));
   ready_.clear();
   return ids.size();
 }

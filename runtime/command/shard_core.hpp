@@ -144,8 +144,10 @@ public:
   /// ESL's command in flight.
   reply_route route_reply(uint64_t command_id, esl_mac esl) const;
 
-  /// Ends every command `failed` ("shutdown") and takes no more. Returns how many.
-  size_t shutdown();
+  /// Ends every command `failed` with `reason` ("shutdown", or "moved" when
+  /// the submitters should send them to another member) and takes no more.
+  /// Returns how many.
+  size_t shutdown(std::string_view reason = outcome_reason::shutdown);
 
   /// True if the shard holds a command for `esl`.
   bool holds(esl_mac esl) const { return queues_.count(esl) != 0; }

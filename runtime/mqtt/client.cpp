@@ -127,6 +127,30 @@ bool client::start() {
   }
 }
 
+size_t client::pending() const {
+  auto& d = *impl_;
+  if (d.handle == nullptr || d.state.load(std::memory_order_acquire) != link_state::up)
+    return 0;
+  MQTTAsync_token* tokens = nullptr;
+  if (MQTTAsync_getPendingTokens(d.handle, &tokens) != MQTTASYNC_SUCCESS || tokens == nullptr)
+    return 0;
+  size_t n = 0;
+  while (tokens[n] != -1)
+    ++n;
+  MQTTAsync_free(tokens);
+  return n;
+}
+
+bool client::wait_sent(std::chrono::milliseconds timeout) const {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (pending() > 0) {
+    if (std::chrono::steady_clock::now() >= deadline)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  }
+  return true;
+}
+
 publish_errc client::publish(std::string_view topic, std::string_view payload, int qos,
                              bool retain) {
   auto& d = *impl_;

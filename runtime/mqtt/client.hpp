@@ -75,6 +75,14 @@ public:
 
   link_state state() const;
 
+  /// Messages published and not yet fully sent (QoS 1: not yet acknowledged
+  /// by the broker), as paho counts them.
+  size_t pending() const;
+  /// Waits until pending() is 0 or the timeout passes (polling every 10 ms):
+  /// before stop(), so that what was just published (a job's result) is
+  /// written rather than discarded. True if nothing is pending.
+  bool wait_sent(std::chrono::milliseconds timeout) const;
+
   /// Disconnects and stops reconnecting. Idempotent; called by the destructor.
   /// Bounded (about 1.5 s at worst, milliseconds when the broker is gone).
   /// After it returns no handler or observer is called.

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "runtime/mqtt/client.hpp"
+#include "runtime/wire/job_notices.hpp"
 
 namespace shelfwire::sim {
 
@@ -20,6 +21,9 @@ struct job_client::impl {
   std::unordered_map<std::string, std::condition_variable*> waiters;
   std::unordered_map<std::string, wire::job_result> results;
   std::set<std::string> seen;
+  std::unordered_map<std::string, uint64_t> result_counts;
+  std::unordered_map<std::string, std::vector<wire::job_receipt>> receipts;
+  std::unordered_map<std::string, uint64_t> dead_letters;
   std::deque<wire::job_rejection> rejections;
   std::function<void(wire::job_result&&)> on_result; ///< set before start: no lock
   uint64_t received = 0;
@@ -27,7 +31,8 @@ struct job_client::impl {
   uint64_t undecodable = 0;
 };
 
-job_client::job_client(mqtt::client_options mqtt, std::string topic_prefix, metrics::registry& reg)
+job_client::job_client(mqtt::client_options mqtt, std::string topic_prefix, metrics::registry& reg,
+                       bool notices)
     : impl_(std::make_unique<impl>()) {
   impl_->prefix = std::move(topic_prefix);
   impl_->client = std::make_unique<mqtt::client>(std::move(mqtt), reg, "producer.mqtt.");
@@ -40,6 +45,8 @@ job_client::job_client(mqtt::client_options mqtt, std::string topic_prefix, metr
       return;
     }
     ++d->received;
+    ++d->result_counts[r->job];
+    d->cv.notify_all();
     if (!d->seen.insert(r->job).second) {
       ++d->duplicates;
       return;
@@ -56,6 +63,27 @@ job_client::job_client(mqtt::client_options mqtt, std::string topic_prefix, metr
       d->cv.notify_all();
     d->results.emplace(r->job, std::move(*r));
   });
+  if (notices) {
+    d->client->subscribe(d->prefix + "/+/accepted", 1, [d](mqtt::message&& m) {
+      auto r = wire::decode_job_receipt(m.payload);
+      std::lock_guard<std::mutex> g{d->mtx};
+      if (!r) {
+        ++d->undecodable;
+        return;
+      }
+      d->receipts[r->job].push_back(std::move(*r));
+      d->cv.notify_all();
+    });
+    d->client->subscribe(d->prefix + "/dead-letters", 1, [d](mqtt::message&& m) {
+      auto r = wire::decode_dead_letter(m.payload);
+      std::lock_guard<std::mutex> g{d->mtx};
+      if (!r) {
+        ++d->undecodable;
+        return;
+      }
+      ++d->dead_letters[r->job];
+    });
+  }
   d->client->subscribe(d->prefix + "/rejected", 1, [d](mqtt::message&& m) {
     auto r = wire::decode_job_rejection(m.payload);
     std::lock_guard<std::mutex> g{d->mtx};
@@ -137,6 +165,46 @@ std::optional<wire::job_rejection> job_client::wait_rejection(std::chrono::milli
   auto r = std::move(d.rejections.front());
   d.rejections.pop_front();
   return r;
+}
+
+std::optional<wire::job_receipt>
+job_client::wait_receipt(const std::string& job, std::chrono::milliseconds timeout, size_t count) {
+  auto& d = *impl_;
+  std::unique_lock<std::mutex> lk{d.mtx};
+  if (!d.cv.wait_for(lk, timeout, [&] {
+        auto i = d.receipts.find(job);
+        return i != d.receipts.end() && i->second.size() >= count;
+      }))
+    return std::nullopt;
+  return d.receipts[job].back();
+}
+
+size_t job_client::receipts(const std::string& job) const {
+  std::lock_guard<std::mutex> g{impl_->mtx};
+  auto i = impl_->receipts.find(job);
+  return i == impl_->receipts.end() ? 0 : i->second.size();
+}
+
+bool job_client::wait_results_of(const std::string& job, uint64_t count,
+                                 std::chrono::milliseconds timeout) {
+  auto& d = *impl_;
+  std::unique_lock<std::mutex> lk{d.mtx};
+  return d.cv.wait_for(lk, timeout, [&] {
+    auto i = d.result_counts.find(job);
+    return i != d.result_counts.end() && i->second >= count;
+  });
+}
+
+uint64_t job_client::results_of(const std::string& job) const {
+  std::lock_guard<std::mutex> g{impl_->mtx};
+  auto i = impl_->result_counts.find(job);
+  return i == impl_->result_counts.end() ? 0 : i->second;
+}
+
+uint64_t job_client::dead_letters(const std::string& job) const {
+  std::lock_guard<std::mutex> g{impl_->mtx};
+  auto i = impl_->dead_letters.find(job);
+  return i == impl_->dead_letters.end() ? 0 : i->second;
 }
 
 uint64_t job_client::results_received() const {

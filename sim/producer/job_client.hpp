@@ -10,17 +10,24 @@
 
 #include "runtime/metrics/registry.hpp"
 #include "runtime/mqtt/client_options.hpp"
+#include "runtime/wire/job_notices.hpp"
 #include "runtime/wire/jobs.hpp"
 
 namespace shelfwire::sim {
 
 /// A northbound producer: submits jobs on `{prefix}/submit` and collects
 /// their results from `{prefix}/+/result` (and rejections from
-/// `{prefix}/rejected`). Thread-safe. Used by tests, the demo and the
+/// `{prefix}/rejected`), receipts (`{prefix}/+/accepted`) and dead letters.
+/// Thread-safe. Used by tests, the demo and the
 /// simulator's producers.
 class job_client {
 public:
-  job_client(mqtt::client_options mqtt, std::string topic_prefix, metrics::registry& reg);
+  /// `notices`: also subscribe to receipts and dead letters (wait_receipt,
+  /// receipts, dead_letters); producers that only need results leave them
+  /// off, so the broker does not deliver them (a receipt per job is a
+  /// message per job more).
+  job_client(mqtt::client_options mqtt, std::string topic_prefix, metrics::registry& reg,
+             bool notices = true);
   ~job_client();
   job_client(const job_client&) = delete;
   job_client& operator=(const job_client&) = delete;
@@ -47,6 +54,19 @@ public:
   std::optional<wire::job_result> wait_any_result(std::chrono::milliseconds timeout);
   /// Waits for the next payload on `{prefix}/rejected`.
   std::optional<wire::job_rejection> wait_rejection(std::chrono::milliseconds timeout);
+
+  /// The latest receipt of `job` once `count` of them arrived, waiting up
+  /// to `timeout`.
+  std::optional<wire::job_receipt>
+  wait_receipt(const std::string& job, std::chrono::milliseconds timeout, size_t count = 1);
+  /// Receipts received for `job`.
+  size_t receipts(const std::string& job) const;
+  /// Waits until `count` results of `job` arrived (including ones taken).
+  bool wait_results_of(const std::string& job, uint64_t count, std::chrono::milliseconds timeout);
+  /// Results received for `job` (a resubmitted finished job gets another).
+  uint64_t results_of(const std::string& job) const;
+  /// Dead letters received for `job`.
+  uint64_t dead_letters(const std::string& job) const;
 
   /// Results received in total, results that arrived for a job already
   /// seen (should stay 0), payloads on the result topics that did not decode.

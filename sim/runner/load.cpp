@@ -3,7 +3,11 @@
 // it runs (the outage window, moving ESLs) and the progress line.
 
 #include <algorithm>
+#include <unistd.h>
+
 #include <atomic>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <mutex>
 #include <ostream>
@@ -28,14 +32,29 @@ struct load_context {
   std::atomic<bool> finished{false};
   std::mutex out_mtx;                // the events and progress threads both print
   std::atomic<int64_t> next_task{0}; // closed loop: the next task's number
+  /// Task ids are "{prefix}{n}", the prefix unique per run: a job id is the
+  /// job's identity, and a cluster that ran "demo-7" minutes ago answers a
+  /// second "demo-7" with the kept result instead of running it.
+  std::string id_prefix;
 };
+
+/// "{scenario}-{8 hex digits}-": the digits from the clock and the pid.
+std::string run_id_prefix(const std::string& scenario) {
+  auto t = static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
+  auto v = static_cast<uint32_t>((t ^ (t >> 32) ^ (static_cast<uint64_t>(::getpid()) << 16)) &
+                                 0xffffffffu);
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%08x", v);
+  return scenario + "-" + buf + "-";
+}
 
 /// The nodes' counters the report counts as deltas over the load (a running
 /// cluster's include what it did before).
-const char* const counted[] = {"outcomes.acked",      "outcomes.nacked",  "outcomes.timed_out",
-                               "outcomes.unroutable", "outcomes.failed",  "outcomes.superseded",
-                               "replies.duplicate",   "replies.late",     "replies.malformed",
-                               "status.malformed",    "replies.received", "replies.crossed"};
+const char* const counted[] = {"outcomes.acked",      "outcomes.nacked",      "outcomes.timed_out",
+                               "outcomes.unroutable", "outcomes.failed",      "outcomes.superseded",
+                               "replies.duplicate",   "replies.late",         "replies.malformed",
+                               "status.malformed",    "replies.received",     "replies.crossed",
+                               "jobs.taken_over",     "jobs.adopted_commands"};
 
 int64_t total_tasks_of(const scenario& sc) {
   if (sc.mode == "reprice")
@@ -68,6 +87,7 @@ void play_events(run_state& r, load_context& l) {
   bool outage_on = false, outage_done = sc.outage_gateways == 0 || sc.outage_duration_ms == 0;
   auto next_move = sc.move_interval_ms;
   bool redis_restart_due = sc.redis_restart_at_ms > 0 && r.env.redis;
+  bool kill_due = sc.kill_node_at_ms > 0 && sc.kill_node < static_cast<int64_t>(r.env.nodes.size());
   auto silent_b = r.behavior;
   silent_b.silent = true;
   auto outage_set = [&](bool on) {
@@ -96,6 +116,16 @@ void play_events(run_state& r, load_context& l) {
       r.env.redis->restart(); // no persistence: it comes back empty
       std::lock_guard<std::mutex> g{l.out_mtx};
       r.out << "  -- redis restarted (empty) at " << r.load_elapsed_ms() << " ms\n";
+    }
+    if (kill_due && now >= sc.kill_node_at_ms) {
+      kill_due = false;
+      auto i = static_cast<size_t>(sc.kill_node);
+      r.env.nodes[i].signal(SIGKILL);
+      r.col.kill_us = steady_now_us();
+      r.rep.killed_node = r.env.node_names[i];
+      std::lock_guard<std::mutex> g{l.out_mtx};
+      r.out << "  -- node " << r.rep.killed_node << " killed (kill -9) at " << r.load_elapsed_ms()
+            << " ms\n";
     }
     if (r.model && sc.moving_esls > 0 && now >= next_move) {
       next_move += sc.move_interval_ms;
@@ -152,7 +182,7 @@ void submit_closed_loop(run_state& r, load_context& l, task_driver& driver) {
     if (t >= r.sc.tasks)
       return std::nullopt;
     auto k = l.commands_per_task;
-    return make_task(r.sc.name + "-" + std::to_string(t), r.esls, static_cast<size_t>(t) * k, k, t);
+    return make_task(l.id_prefix + std::to_string(t), r.esls, static_cast<size_t>(t) * k, k, t);
   };
   driver.set_next(next);
   for (int64_t w = 0; w < r.sc.workers; ++w)
@@ -186,18 +216,19 @@ void submit_on_schedule(run_state& r, load_context& l, task_driver& driver) {
     auto n =
         sc.mode == "reprice" ? std::min<size_t>(k, targets.size() - static_cast<size_t>(t) * k) : k;
     driver.submit(
-        make_task(sc.name + "-" + std::to_string(t), targets, static_cast<size_t>(t) * k, n, t));
+        make_task(l.id_prefix + std::to_string(t), targets, static_cast<size_t>(t) * k, n, t));
   }
 }
 
 } // namespace
 
 void drive_load(run_state& r) {
-  job_client producer{client_opts(r.url, "shelfwire-sim-producer"), "esl/jobs", r.reg};
+  job_client producer{client_opts(r.url, "shelfwire-sim-producer"), "esl/jobs", r.reg, false};
   task_driver driver{producer, r.col, r.sc.task_timeout_ms, r.ctl};
   producer.start();
   producer.wait_ready(30s);
   load_context l;
+  l.id_prefix = run_id_prefix(r.sc.name);
   l.total_tasks = total_tasks_of(r.sc);
   l.commands_per_task = static_cast<size_t>(r.sc.commands_per_task);
   r.cpu0 = cpu_now(r.env); // the report counts CPU during the load only

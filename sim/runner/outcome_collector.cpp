@@ -35,6 +35,8 @@ void outcome_collector::result(const std::optional<wire::job_result>& res, int64
   std::lock_guard<std::mutex> g{mtx};
   rep.tasks++;
   tasks_done++;
+  if (auto k = kill_us.load(); res && k != 0 && submitted_us < k)
+    rep.failover_recovery_ms = std::max(rep.failover_recovery_ms, (now - k) / 1000);
   if (!res) {
     rep.tasks_lost++;
     return;

@@ -27,6 +27,9 @@ struct outcome_collector {
   metrics::histogram backbone;
   metrics::histogram end_to_end;
   std::atomic<uint64_t> tasks_done{0};
+  /// When a node was killed (steady clock, 0: none): tasks submitted before
+  /// and ended after it measure the failover (rep.failover_recovery_ms).
+  std::atomic<int64_t> kill_us{0};
 
   explicit outcome_collector(run_report& r)
       : rep(r) {}

@@ -51,6 +51,17 @@ void print_summary(const run_report& r, std::ostream& out) {
                 100.0 * r.best_route_ratio, static_cast<unsigned long long>(r.routed),
                 static_cast<long long>(r.duplicates_dropped), static_cast<long long>(r.malformed));
   out << buf;
+  if (!r.killed_node.empty()) {
+    std::snprintf(buf, sizeof(buf),
+                  "node %s killed: %lld jobs taken over by their standbys (%lld commands still "
+                  "running adopted); the last task in flight at the kill ended %lld ms after it; "
+                  "%llu tasks lost\n",
+                  r.killed_node.c_str(), static_cast<long long>(r.jobs_taken_over),
+                  static_cast<long long>(r.commands_adopted),
+                  static_cast<long long>(r.failover_recovery_ms),
+                  static_cast<unsigned long long>(r.tasks_lost));
+    out << buf;
+  }
   if (r.broker_ceiling.ok) {
     std::snprintf(buf, sizeof(buf), "bare broker ceiling %.0f req/s: throughput = %.1f %% of it\n",
                   r.broker_ceiling.rps, 100.0 * r.throughput_cps / r.broker_ceiling.rps);
@@ -104,6 +115,12 @@ std::string report_json(const run_report& r) {
   w.field("malformed", r.malformed);
   w.field("replies", r.replies_received);
   w.field("cross_node_replies", r.cross_node_replies);
+  w.key("failover").begin_object();
+  w.field("killed_node", r.killed_node);
+  w.field("recovery_ms", r.failover_recovery_ms);
+  w.field("jobs_taken_over", r.jobs_taken_over);
+  w.field("commands_adopted", r.commands_adopted);
+  w.end_object();
   w.field("best_route_ratio", r.best_route_ratio);
   w.field("seconds", r.seconds);
   w.field("throughput_cps", r.throughput_cps);

@@ -64,12 +64,16 @@ void collect_results(run_state& r) {
   rep.malformed = r.delta("replies.malformed") + r.delta("status.malformed");
   rep.replies_received = r.delta("replies.received");
   rep.cross_node_replies = r.delta("replies.crossed");
+  rep.jobs_taken_over = r.delta("jobs.taken_over");
+  rep.commands_adopted = r.delta("jobs.adopted_commands");
 }
 
 void stop_everything(run_state& r) {
   // The gateways, then the nodes (they drain); the servers stop with r.env.
   r.emu->stop();
   for (size_t i = 0; i < r.env.nodes.size(); ++i) {
+    if (r.env.node_names[i] == r.rep.killed_node)
+      continue; // killed on purpose (cluster.kill-node-at-ms)
     auto st = r.env.nodes[i].stop(std::chrono::seconds{15});
     if (st != 0) {
       r.rep.nodes_failed_to_stop++;

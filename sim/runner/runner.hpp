@@ -44,8 +44,13 @@ struct run_report {
   double cpu_sim_s = 0, cpu_nodes_s = 0, cpu_broker_s = 0, cpu_redis_s = 0;
   std::vector<std::string> plots; ///< PNG files written
   int nodes_failed_to_stop = 0;   ///< nodes that did not exit 0 on SIGTERM
-  bool external = false;          ///< ran against a cluster it did not start
-  bool interrupted = false;       ///< a stop request ended the load early
+  std::string killed_node;        ///< cluster.kill-node-at-ms: the node killed, or ""
+  /// The last task in flight at the kill got its result this long after it.
+  int64_t failover_recovery_ms = 0;
+  int64_t jobs_taken_over = 0;  ///< by the survivors (their jobs.taken_over)
+  int64_t commands_adopted = 0; ///< found still running at a takeover, not sent again
+  bool external = false;        ///< ran against a cluster it did not start
+  bool interrupted = false;     ///< a stop request ended the load early
 };
 
 /// Stop requests from outside the run (SIGTERM/SIGINT in shelfwire-sim):

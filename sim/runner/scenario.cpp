@@ -53,6 +53,13 @@ void add_cluster_keys(config::schema<scenario>& s) {
       "Restart the scenario's own redis-server this long after the load starts; it comes back "
       "empty, as after a crash. 0 = never.");
   s.integer(
+      "cluster.kill-node-at-ms", [](auto& o) -> auto& { return o.kill_node_at_ms; }, 0, 86'400'000,
+      "kill -9 one node this long after the load starts (its jobs fail over to their "
+      "standbys); 0 = never.");
+  s.integer(
+      "cluster.kill-node", [](auto& o) -> auto& { return o.kill_node; }, 0, 63,
+      "Which node cluster.kill-node-at-ms kills: its index, 0 = the first (the seed).");
+  s.integer(
       "cluster.routers", [](auto& o) -> auto& { return o.routers; }, 0, 256,
       "routers.pool-size of every node; 0 = the node's default.");
   s.enumeration(

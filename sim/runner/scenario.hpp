@@ -23,6 +23,8 @@ struct scenario {
   std::string redis_host; ///< empty: start our own redis-server
   int64_t redis_port = 6379;
   int64_t redis_restart_at_ms = 0;         ///< restart our own redis-server (empty) then; 0 = never
+  int64_t kill_node_at_ms = 0;             ///< kill -9 node kill_node then; 0 = never
+  int64_t kill_node = 0;                   ///< index of the node to kill (0 = the first)
   int64_t routers = 0;                     ///< routers.pool-size of every node; 0 = node default
   std::string reply_routing = "addressed"; ///< cluster.reply-routing of every node
   std::string metrics_topic = "shelfwire/metrics"; ///< the nodes' metrics.topic

@@ -120,6 +120,24 @@ TEST_CASE("actors: the new owner starts anyway when the old owner stays busy", "
   CHECK(h.a.out->sent.size() == 1);
 }
 
+TEST_CASE("actors: the new owner starts at once when the busy old owner goes down", "[actors]") {
+  handoff_fixture h;
+  caf::send_as(h.client, h.old_shard(), submit_atom_v, uint32_t{0}, price(h.esl, "1"),
+               caf::actor{});
+  caf::send_as(h.client, h.new_shard(), submit_atom_v, uint32_t{1}, price(h.esl, "2"),
+               caf::actor{});
+  h.f.run();
+  CHECK(h.a.out->sent.empty());
+  // Its node died: the question is answered by the down (the reply will never come).
+  caf::anon_send_exit(h.old_shard(), caf::exit_reason::kill);
+  h.f.run();
+  CHECK(h.a.out->sent.size() == 1);
+  // Answered once: the timeout later changes nothing.
+  h.f.advance(std::chrono::milliseconds{h.a.ctx->opts.cluster.handoff_timeout_ms});
+  CHECK(h.a.out->sent.size() == 1);
+  CHECK(h.a.metrics().cluster_handoff_timeouts.value() == 0);
+}
+
 TEST_CASE("actors: no recent change, no handoff", "[actors]") {
   handoff_fixture h;
   h.f.set_view(h.a, {h.a.member(), h.b.member()}); // no previous members

@@ -53,6 +53,22 @@ command_report sample<command_report>(caf::actor_system& sys) {
   return {esl, sample<command_outcome>(sys), 777};
 }
 template <>
+outcome_entry sample<outcome_entry>(caf::actor_system& sys) {
+  return {4711, sample<command_report>(sys)};
+}
+template <>
+std::vector<outcome_entry> sample<std::vector<outcome_entry>>(caf::actor_system& sys) {
+  return {sample<outcome_entry>(sys), {0, {}}};
+}
+template <>
+std::vector<uint32_t> sample<std::vector<uint32_t>>(caf::actor_system&) {
+  return {0, 7, 4'000'000'000u};
+}
+template <>
+std::vector<std::string> sample<std::vector<std::string>>(caf::actor_system&) {
+  return {"job-1", "job-2"};
+}
+template <>
 dispatch_request sample<dispatch_request>(caf::actor_system& sys) {
   dispatch_request r;
   r.command_id = (uint64_t{3} << 48) | 99;
@@ -125,6 +141,7 @@ member_info sample<member_info>(caf::actor_system& sys) {
       sys.spawn([](caf::event_based_actor*, int) -> caf::behavior { return {[](int32_t) {}}; }, 0);
   m.manager = dummy;
   m.shards = {dummy, dummy};
+  m.intake = dummy;
   caf::anon_send_exit(dummy, caf::exit_reason::user_shutdown);
   return m;
 }

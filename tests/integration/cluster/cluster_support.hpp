@@ -157,4 +157,30 @@ inline std::string owner_of(esl_mac esl, const std::vector<std::string>& names) 
   return names[*cluster::rendezvous_owner(esl.value(), hashes)];
 }
 
+/// The home of job `id` among `names` (the rule the intakes apply: the
+/// highest rendezvous weight of the job id's hash).
+inline std::string home_of(const std::string& id, const std::vector<std::string>& names) {
+  auto key = cluster::member_hash(id);
+  std::string best;
+  uint64_t best_w = 0;
+  for (auto& n : names) {
+    auto w = cluster::rendezvous_weight(key, cluster::member_hash(n));
+    if (best.empty() || w > best_w) {
+      best = n;
+      best_w = w;
+    }
+  }
+  return best;
+}
+
+/// A job id starting with `stem` whose home among `names` is `member`.
+inline std::string id_homed_at(const std::string& stem, const std::string& member,
+                               const std::vector<std::string>& names) {
+  for (int i = 0;; ++i) {
+    auto id = stem + "-" + std::to_string(i);
+    if (home_of(id, names) == member)
+      return id;
+  }
+}
+
 } // namespace shelfwire::testing

@@ -63,7 +63,7 @@ TEST_CASE("three nodes: 10,000 commands through one node, all acked, two thirds 
   auto r = env.producer->wait_result(job.job, 120s);
   REQUIRE(r);
   REQUIRE_FALSE(r->rejected);
-  CHECK(r->node == "a");
+  CHECK(r->node == home_of(job.job, abc)); // submitted through a, run at its home
   REQUIRE(r->outcomes.size() == 10'000);
   CHECK(count(*r, outcome_status::acked) == 10'000);
   CHECK(count(*r, outcome_status::timed_out) == 0);
@@ -165,13 +165,10 @@ TEST_CASE("a burst for one ESL through two nodes: never two in flight, order kep
           "[cluster][esl]") {
   cluster_env env;
   env.connect_clients();
-  // Each member takes jobs on its own prefix, so the test picks the entry node.
-  auto prefix = [](const std::string& n) {
-    return "\n[intake]\ntopic-prefix = esl/jobs-" + n + "\n";
-  };
-  env.start_member("a", "", true, prefix("a"));
-  env.start_member("b", env.endpoint("a"), true, prefix("b"));
-  env.start_member("c", env.endpoint("a"), true, prefix("c"));
+  // Two jobs coordinated by a and b (job ids chosen by their homes).
+  env.start_member("a", "", true);
+  env.start_member("b", env.endpoint("a"), true);
+  env.start_member("c", env.endpoint("a"), true);
   for (auto& n : abc)
     REQUIRE(env.wait_member_ready(n));
   REQUIRE(env.wait_members(abc, 3));
@@ -200,19 +197,12 @@ TEST_CASE("a burst for one ESL through two nodes: never two in flight, order kep
     }
     return job;
   };
-  metrics::registry preg;
-  sim::job_client via_b{test_client(env.broker.url(), "cluster-producer-b"), "esl/jobs-b", preg};
-  sim::job_client via_a{test_client(env.broker.url(), "cluster-producer-a"), "esl/jobs-a", preg};
-  REQUIRE(via_a.start());
-  REQUIRE(via_b.start());
-  REQUIRE(via_a.wait_ready(10s));
-  REQUIRE(via_b.wait_ready(10s));
-  auto ja = burst("burst-a", 0);
-  auto jb = burst("burst-b", 100);
-  REQUIRE(via_a.submit(ja));
-  REQUIRE(via_b.submit(jb));
-  auto ra = via_a.wait_result(ja.job, 60s);
-  auto rb = via_b.wait_result(jb.job, 60s);
+  auto ja = burst(id_homed_at("burst", "a", abc), 0);
+  auto jb = burst(id_homed_at("burst", "b", abc), 100);
+  REQUIRE(env.producer->submit(ja));
+  REQUIRE(env.producer->submit(jb));
+  auto ra = env.producer->wait_result(ja.job, 60s);
+  auto rb = env.producer->wait_result(jb.job, 60s);
   REQUIRE(ra);
   REQUIRE(rb);
   CHECK(ra->node == "a");
@@ -254,27 +244,40 @@ TEST_CASE("kill -9 a node mid-job: the job completes, every command has one outc
 
   auto job = sim::make_job("cluster-kill", esls_of(env.store), 10'000);
   REQUIRE(env.producer->submit(job));
+  // The member that neither coordinates the job nor holds its copy: its
+  // commands are sent again by the coordinator (failover: failover_test.cpp).
+  auto receipt = env.producer->wait_receipt(job.job, 30s);
+  REQUIRE(receipt);
+  std::string victim;
+  std::vector<std::string> survivors;
+  for (auto& n : abc) {
+    if (n != receipt->node && n != receipt->standby)
+      victim = n;
+    else
+      survivors.push_back(n);
+  }
   REQUIRE(wait_until([&] { return env.reg.get_counter("emu.actions").value() >= 3'000; }, 60s));
-  env.members.at("c").proc.signal(SIGKILL);
+  env.members.at(victim).proc.signal(SIGKILL);
   auto r = env.producer->wait_result(job.job, 120s);
   REQUIRE(r);
   REQUIRE(r->outcomes.size() == 10'000);
   auto acked = count(*r, outcome_status::acked);
   std::printf("[cluster] kill -9 mid-job: %zu of 10000 acked, %lld commands re-dispatched\n", acked,
-              static_cast<long long>(env.metric("a", "jobs.redispatched")));
+              static_cast<long long>(env.metric(receipt->node, "jobs.redispatched")));
   CHECK(acked == 10'000);
-  CHECK(env.metric("a", "jobs.redispatched") > 0);
+  CHECK(env.metric(receipt->node, "jobs.redispatched") > 0);
   CHECK(env.producer->duplicate_results() == 0);
   // Nothing stays in flight on the survivors.
-  const std::vector<std::string> ab = {"a", "b"};
-  REQUIRE(env.wait_members(ab, 2));
+  REQUIRE(env.wait_members(survivors, 2));
   CHECK(wait_until(
       [&] {
-        return env.sum(ab, "commands.pending") == 0 && env.sum(ab, "commands.in_flight") == 0;
+        return env.sum(survivors, "commands.pending") == 0 &&
+               env.sum(survivors, "commands.in_flight") == 0;
       },
       10s));
-  CHECK(log_has(env.members.at("a").proc, "member 'c' at " + env.endpoint("c") + " is down"));
-  for (auto& n : ab)
+  CHECK(log_has(env.members.at(receipt->node).proc,
+                "member '" + victim + "' at " + env.endpoint(victim) + " is down"));
+  for (auto& n : survivors)
     check_clean_exit(env.members.at(n));
 }
 

@@ -124,6 +124,12 @@ const std::map<std::string, std::string>& non_default_values() {
       {"intake.max-pending-commands", "100000000"},
       {"intake.max-payload-bytes", "1024"},
       {"intake.dispatch-window", "1"},
+      {"intake.replication", "false"},
+      {"intake.replication-interval-ms", "7"},
+      {"intake.standby-timeout-ms", "333"},
+      {"intake.result-retention-ms", "0"},
+      {"intake.result-retention-max-bytes", "4096"},
+      {"intake.progress-interval-ms", "0"},
       {"cluster.bind", "0.0.0.0"},
       {"cluster.port", "4270"},
       {"cluster.advertise-host", "node-a.store-17"},
@@ -155,7 +161,7 @@ TEST_CASE("node: the schema is sound and its defaults are the headers' defaults"
   REQUIRE(r);
   CHECK(r->action == config_action::run);
   CHECK(differences(r->options, node_options{}).empty());
-  CHECK(node_schema().keys().size() == 73);
+  CHECK(node_schema().keys().size() == 79);
 }
 
 TEST_CASE("node: every key maps to its field") {
@@ -224,6 +230,12 @@ TEST_CASE("node: every key maps to its field") {
   CHECK(o.intake.max_pending_commands == 100'000'000);
   CHECK(o.intake.max_payload_bytes == 1024);
   CHECK(o.intake.dispatch_window == 1);
+  CHECK_FALSE(o.intake.replication);
+  CHECK(o.intake.replication_interval_ms == 7);
+  CHECK(o.intake.standby_timeout_ms == 333);
+  CHECK(o.intake.result_retention_ms == 0);
+  CHECK(o.intake.result_retention_max_bytes == 4096);
+  CHECK(o.intake.progress_interval_ms == 0);
   CHECK(o.cluster.bind == "0.0.0.0");
   CHECK(o.cluster.port == 4270);
   CHECK(o.cluster.advertise_host == "node-a.store-17");
@@ -279,6 +291,8 @@ TEST_CASE("node: integer ranges, both ends") {
       {"intake.max-commands-per-job", 1, 1000000},
       {"intake.max-pending-commands", 1, 100000000},
       {"intake.max-payload-bytes", 1024, 268435455},
+      {"intake.replication-interval-ms", 1, 10000},
+      {"intake.standby-timeout-ms", 50, 60000},
   };
   for (const auto& c : cases) {
     INFO(c.key);
