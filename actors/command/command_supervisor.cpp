@@ -123,7 +123,12 @@ std::vector<handoff_ask> handoff_asks(const node_context& ctx, const cluster_vie
   if (auto prev = recent_previous_owner(ctx, view, esl, now_us))
     ask.push_back({prev->shard_of(esl), prev->name});
   auto hinted = caf::actor_cast<shard_handle>(hint);
-  if (hinted && hinted.node() != ctx.local_node &&
+  // A hint to a node this view no longer has is dropped: a question to a
+  // dead node's shard would wait for the handoff timeout.
+  bool member = std::any_of(view.members.begin(), view.members.end(), [&](const cluster_member& m) {
+    return hinted && m.node() == hinted.node();
+  });
+  if (hinted && member && hinted.node() != ctx.local_node &&
       std::none_of(ask.begin(), ask.end(), [&](auto& a) { return a.shard == hinted; }))
     ask.push_back({hinted, "(named by the sender)"});
   return ask;

@@ -19,8 +19,10 @@ std::pair<shard_handle, shard_handle> command_dispatcher::target(const esl_mac& 
   shard_handle hint;
   if (!view->previous.empty() &&
       steady_now_us() - view->changed_us < ctx_->opts.cluster.handoff_timeout_ms * 1000)
-    if (auto prev = view->previous_owner(esl); prev && prev->incarnation != owner->incarnation)
-      hint = prev->shard_of(esl);
+    if (auto prev = view->previous_owner(esl);
+        prev && prev->incarnation != owner->incarnation &&
+        std::find(dead_.begin(), dead_.end(), prev->node()) == dead_.end())
+      hint = prev->shard_of(esl); // (never a node seen dead: it would not answer)
   return {owner->shard_of(esl), std::move(hint)};
 }
 

@@ -93,7 +93,7 @@ void finish_job(self_ptr self) {
 
 void fill_window(self_ptr self) {
   auto& st = self->state;
-  if (!st.dispatching || st.publishing || st.role != job_role::coordinator)
+  if (!st.dispatching || st.publishing || st.handing_over || st.role != job_role::coordinator)
     return;
   auto window = static_cast<size_t>(st.ctx->opts.intake.dispatch_window);
   auto n = st.job.commands.size();
@@ -198,6 +198,13 @@ caf::behavior job_coordinator(self_ptr self, node_context_ptr ctx, caf::actor in
       [=](done_atom, std::string& result) { standby_done(self, std::move(result)); },
       [=](standby_atom, const std::vector<uint32_t>& outstanding) {
         take_over(self, "handed the job over", outstanding);
+        return true;
+      },
+      [=](standby_atom, leave_atom, const caf::actor& coordinator) {
+        // Made after the coordinator stopped waiting: not its standby.
+        auto& st = self->state;
+        if (st.role == job_role::standby && st.peer == coordinator)
+          quit_job(self);
       },
       [=](standby_atom, done_atom) { stop_awaiting_old(self); },
       [=](leave_atom) { leave(self); },

@@ -74,8 +74,10 @@ struct job_coordinator_state {
   std::vector<outcome_entry> unreplicated; ///< outcomes not sent to the standby yet
   bool receipt_published = false;
   int64_t last_progress_us = 0;
-  int64_t timer_due_us = 0;  ///< when the armed tick is due (0: none armed)
-  bool handing_over = false; ///< handed the job over; passes on late outcomes
+  int64_t timer_due_us = 0;     ///< when the armed tick is due (0: none armed)
+  bool leave_requested = false; ///< the node leaves: hand the job over when possible
+  bool handing_over = false;    ///< asked the standby to take over; sends nothing more
+  bool handed_over = false;     ///< it did; passes on late outcomes until the grace ends
   /// Took the job over from a live coordinator: commands it had out whose
   /// outcomes it may still pass on.
   std::unordered_set<uint32_t> awaiting_old;

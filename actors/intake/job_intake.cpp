@@ -236,6 +236,13 @@ void at_home(self_ptr self, wire::job_submission job, std::string payload) {
   auto id = job.job;
   if (answer_again(self, id) != 0)
     return;
+  if (st.leaving) { // forwarded here as we left: to the home of the moment
+    auto order = st.ctx->cluster.get()->job_order(id, {st.ctx->local_node});
+    if (!order.empty()) {
+      self->send(order.front()->intake, job_atom_v, std::move(payload));
+      return;
+    }
+  }
   if (st.looking_up.count(id)) {
     st.ctx->metrics->jobs_duplicate.inc();
     return; // the first copy is being looked up: its receipt answers both
@@ -372,6 +379,18 @@ caf::behavior job_intake(self_ptr self, node_context_ptr ctx) {
         st.pending_commands += static_cast<int64_t>(i->second.commands);
       },
       [=](leave_atom, const std::string& id) { untrack(self, id); }, // handed over
+      [=](standby_atom, leave_atom, const std::string& id, const caf::actor& coordinator) {
+        // A coordinator stopped waiting for this node to take a copy.
+        auto& st = self->state;
+        auto i = st.jobs.find(id);
+        if (i != st.jobs.end() && i->second.role == job_role::standby)
+          self->send(i->second.actor, standby_atom_v, leave_atom_v, coordinator);
+      },
+      [=](done_atom, const std::string& id, std::string& result) {
+        // A leaving member's kept result: this node is the job's home now.
+        if (!self->state.jobs.count(id))
+          keep_result(self->state, id, std::move(result));
+      },
       [=](done_atom, const std::string& id, uint64_t, std::string& result) {
         untrack(self, id);
         keep_result(self->state, id, std::move(result));
@@ -386,7 +405,7 @@ caf::behavior job_intake(self_ptr self, node_context_ptr ctx) {
         for (auto& [id, r] : st.results) {
           auto order = view->job_order(id, {st.ctx->local_node});
           if (!order.empty())
-            self->send(order.front()->intake, done_atom_v, id, uint64_t{0}, r.payload);
+            self->send(order.front()->intake, done_atom_v, id, r.payload);
         }
         uint64_t n = 0;
         for (auto& [id, j] : st.jobs) {

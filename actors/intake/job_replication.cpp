@@ -161,6 +161,7 @@ void choose_standby(job_self self) {
   auto& m = *order.front();
   auto name = m.name;
   auto node = m.node();
+  auto intake = m.intake;
   auto so_far = outcomes_so_far(st);
   st.unreplicated.clear(); // in so_far
   self->request(m.intake, ms(st.ctx->opts.intake.standby_timeout_ms), standby_atom_v, st.submission,
@@ -176,6 +177,8 @@ void choose_standby(job_self self) {
             replicate_outcomes(self);
             arm_timer(self);
             start_dispatching(self);
+            if (st.leave_requested)
+              hand_over(self); // this node leaves: the job goes to its new standby
           },
           [=](caf::error& e) {
             auto& st = self->state;
@@ -183,6 +186,9 @@ void choose_standby(job_self self) {
                                      "asking the next",
                                      st.job.job, name, self->system().render(e));
             st.passed_over.push_back(node);
+            // If it made a copy after all, the copy must not take over.
+            self->send(intake, standby_atom_v, leave_atom_v, st.job.job,
+                       caf::actor_cast<caf::actor>(self));
             choose_standby(self);
           });
 }
@@ -212,6 +218,16 @@ void take_replica(job_self self, const std::vector<outcome_entry>& batch) {
   bool coordinating = st.role == job_role::coordinator;
   if (coordinating && st.publishing)
     return;
+  if (st.handing_over) { // handed on again: what the previous one passes on goes on too
+    std::vector<outcome_entry> on;
+    for (auto& e : batch)
+      if (e.report.outcome.reason != outcome_reason::moved &&
+          record_outcome(self, e.index, e.report))
+        on.push_back(e);
+    if (st.peer && !on.empty())
+      self->send(st.peer, outcome_atom_v, std::move(on));
+    return;
+  }
   for (auto& e : batch) {
     if (e.report.outcome.reason == outcome_reason::moved)
       continue;
@@ -230,6 +246,8 @@ void take_replica(job_self self, const std::vector<outcome_entry>& batch) {
 
 void stop_awaiting_old(job_self self) {
   auto& st = self->state;
+  if (st.handing_over)
+    return; // handed on: the list went with the job
   size_t again = 0;
   for (auto i : st.awaiting_old)
     if (!st.have[i]) {
@@ -310,7 +328,7 @@ void take_over(job_self self, const char* why, const std::vector<uint32_t>& outs
 
 void leave(job_self self) {
   auto& st = self->state;
-  if (st.handing_over) { // the grace period after a handover is over
+  if (st.handed_over) { // the grace period after a handover is over
     quit_job(self);
     return;
   }
@@ -318,24 +336,61 @@ void leave(job_self self) {
     quit_job(self); // the coordinator picks another
     return;
   }
-  if (!st.peer || st.publishing)
-    return; // nobody to hand it to (or done): finish here
+  st.leave_requested = true;
+  if (st.peer && !st.publishing && !st.handing_over)
+    hand_over(self);
+  // Else: done already, handing over, or a standby is being chosen (handed
+  // over once it holds the job), or nobody can hold it: finish here.
+}
+
+void hand_over(job_self self) {
+  auto& st = self->state;
   replicate_outcomes(self);
-  self->send(st.peer, standby_atom_v, st.dispatch->transmitted());
-  self->send(st.intake, leave_atom_v, st.job.job);
-  st.ctx->metrics->jobs_handed_over.inc();
-  log::get("intake")->info("job '{}': handed over to '{}' ({} of {} outcomes in)", st.job.job,
-                           st.peer_name, st.have.size() - st.remaining, st.have.size());
-  // Stay a little: outcomes that shards send here before the new coordinator
-  // rebinds them are passed on (pass_on); it waits for them as long.
+  auto outstanding = st.dispatch->transmitted();
+  outstanding.insert(outstanding.end(), st.awaiting_old.begin(), st.awaiting_old.end());
+  st.awaiting_old.clear();
+  // From here on nothing is sent; outcomes go on to the standby (pass_on).
   st.handing_over = true;
-  self->delayed_send(self, ms(2 * st.ctx->opts.intake.standby_timeout_ms), leave_atom_v);
+  auto peer = st.peer;
+  self->request(peer, ms(st.ctx->opts.intake.standby_timeout_ms), standby_atom_v, outstanding)
+      .then(
+          [=](bool) {
+            auto& st = self->state;
+            self->send(st.intake, leave_atom_v, st.job.job);
+            st.ctx->metrics->jobs_handed_over.inc();
+            log::get("intake")->info("job '{}': handed over to '{}' ({} of {} outcomes in)",
+                                     st.job.job, st.peer_name, st.have.size() - st.remaining,
+                                     st.have.size());
+            // Stay a little: outcomes that shards send here before the new
+            // coordinator rebinds them are passed on; it waits for them as long.
+            st.handed_over = true;
+            self->delayed_send(self, ms(2 * st.ctx->opts.intake.standby_timeout_ms), leave_atom_v);
+          },
+          [=](caf::error& e) {
+            // The standby is gone: coordinate on, with another one.
+            auto& st = self->state;
+            log::get("intake")->warn("job '{}': standby '{}' did not take the job over ({}): "
+                                     "choosing another",
+                                     st.job.job, st.peer_name, self->system().render(e));
+            st.handing_over = false;
+            st.passed_over.push_back(peer.node());
+            self->demonitor(peer);
+            st.peer = caf::actor{};
+            st.peer_name.clear();
+            if (st.remaining == 0) {
+              finish_job(self);
+              return;
+            }
+            fill_window(self);
+            choose_standby(self);
+          });
 }
 
 void pass_on(job_self self, uint32_t index, command_report rep) {
   auto& st = self->state;
   if (rep.outcome.reason == outcome_reason::moved)
     return; // not run: the new coordinator sends it (not held by any shard now)
+  st.dispatch->take(self, index, self->current_sender());
   if (!st.peer || !record_outcome(self, index, rep))
     return;
   self->send(st.peer, outcome_atom_v,
@@ -373,9 +428,11 @@ void publish_progress(job_self self) {
 
 void on_down(job_self self, const caf::down_msg& dm) {
   auto& st = self->state;
-  if (st.handing_over)
+  if (st.handed_over)
     return; // the job is the new coordinator's: it sends what was lost
   if (st.peer && dm.source == st.peer.address()) {
+    if (st.handing_over)
+      return; // the handover request fails: handled there
     if (st.role == job_role::coordinator) {
       log::get("intake")->warn("job '{}': standby '{}' is gone ({}): choosing another", st.job.job,
                                st.peer_name, self->system().render(dm.reason));

@@ -54,6 +54,9 @@ void stop_awaiting_old(job_self self);
 /// The node leaves: a coordinator hands the job to its standby (and stays
 /// for a grace period to pass on late outcomes), a standby quits.
 void leave(job_self self);
+/// The node leaves: asks the standby to take the job over; on its answer
+/// the job is its, else coordinating goes on with another standby.
+void hand_over(job_self self);
 /// After a handover: an outcome a shard sent here goes to the new coordinator.
 void pass_on(job_self self, uint32_t index, command_report rep);
 /// Publishes `{prefix}/{job}/accepted`.

@@ -365,7 +365,9 @@ void node::stop() {
   //    restart ends no command failed.
   {
     auto view = ctx.cluster.get();
-    bool hand_back = std::any_of(view->members.begin(), view->members.end(),
+    // (Without standbys, coordinators stay here and end such commands.)
+    bool hand_back = ctx.opts.intake.replication &&
+                     std::any_of(view->members.begin(), view->members.end(),
                                  [&](auto& m) { return !m.leaving && m.node() != ctx.local_node; });
     caf::scoped_actor self{*d.sys};
     uint64_t ended = 0;
