@@ -82,7 +82,8 @@ struct job_coordinator_state {
   /// outcomes it may still pass on.
   std::unordered_set<uint32_t> awaiting_old;
   int64_t takeover_started_us = 0;
-  size_t rebinds_pending = 0;
+  uint64_t old_id = 0;   ///< took over from this coordinator (actor id) ...
+  caf::node_id old_node; ///< ... on this node
 
   /// Result and dead letters, published in order once every outcome is in.
   std::deque<std::pair<std::string, std::string>> outbox; ///< (topic, payload)

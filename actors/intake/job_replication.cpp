@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
+#include <memory>
 
 #include <caf/all.hpp>
 
@@ -70,11 +72,47 @@ void start_dispatching(job_self self) {
   fill_window(self);
 }
 
+/// Asks every shard of every member to report the commands it holds for
+/// the old coordinator to this one; adopts them (also ones awaited from a
+/// handover). Calls `done` once every shard answered or timed out.
+void rebind_shards(job_self self, std::function<void()> done) {
+  auto& st = self->state;
+  auto view = st.ctx->cluster.get();
+  auto me = caf::actor_cast<caf::actor>(self);
+  auto left = std::make_shared<size_t>(1); // released below, after every request went out
+  auto one = [=] {
+    if (--*left == 0)
+      done();
+  };
+  for (auto& m : view->members) {
+    for (auto& shard : m.shards) {
+      ++*left;
+      self->request(shard, ms(st.ctx->opts.intake.standby_timeout_ms), rebind_atom_v, st.old_id,
+                    st.old_node, me)
+          .then(
+              [=](std::vector<uint32_t>& held) {
+                auto& st = self->state;
+                for (auto i : held) {
+                  if (i >= st.sent.size() || st.have[i])
+                    continue;
+                  if (st.sent[i] && st.awaiting_old.erase(i) == 0)
+                    continue; // adopted already
+                  st.sent[i] = true;
+                  auto& c = st.job.commands[i];
+                  st.dispatch->adopt(self, i, command_spec{c.esl, c.op, c.args}, shard);
+                  st.ctx->metrics->jobs_adopted.inc();
+                }
+                one();
+              },
+              [=](caf::error&) { one(); });
+    }
+  }
+  one();
+}
+
 /// After a takeover's rebinds are answered: send what no shard holds.
 void rebinds_answered(job_self self) {
   auto& st = self->state;
-  if (st.rebinds_pending > 0 && --st.rebinds_pending > 0)
-    return;
   size_t held = 0;
   for (size_t i = 0; i < st.sent.size(); ++i)
     held += st.sent[i] && !st.have[i] ? 1 : 0;
@@ -246,8 +284,17 @@ void take_replica(job_self self, const std::vector<outcome_entry>& batch) {
 
 void stop_awaiting_old(job_self self) {
   auto& st = self->state;
-  if (st.handing_over)
-    return; // handed on: the list went with the job
+  if (st.handing_over || st.awaiting_old.empty())
+    return; // handed on (the list went with the job), or all in
+  // Commands that were on their way to a shard at the first rebind are
+  // there now: rebind again, and send only what nobody holds.
+  rebind_shards(self, [=] { resend_awaited(self); });
+}
+
+void resend_awaited(job_self self) {
+  auto& st = self->state;
+  if (st.handing_over || st.publishing)
+    return;
   size_t again = 0;
   for (auto i : st.awaiting_old)
     if (!st.have[i]) {
@@ -297,33 +344,13 @@ void take_over(job_self self, const char* why, const std::vector<uint32_t>& outs
     return;
   }
   // Commands that shards still run for the old coordinator report to us.
-  auto view = st.ctx->cluster.get();
-  auto me = caf::actor_cast<caf::actor>(self);
-  st.rebinds_pending = 1; // released below, after every request went out
-  for (auto& m : view->members) {
-    if (!old)
-      break;
-    for (auto& shard : m.shards) {
-      ++st.rebinds_pending;
-      self->request(shard, ms(st.ctx->opts.intake.standby_timeout_ms), rebind_atom_v, old.id(),
-                    old.node(), me)
-          .then(
-              [=](std::vector<uint32_t>& held) {
-                auto& st = self->state;
-                for (auto i : held) {
-                  if (i >= st.sent.size() || st.have[i] || st.sent[i])
-                    continue;
-                  st.sent[i] = true;
-                  auto& c = st.job.commands[i];
-                  st.dispatch->adopt(self, i, command_spec{c.esl, c.op, c.args}, shard);
-                  st.ctx->metrics->jobs_adopted.inc();
-                }
-                rebinds_answered(self);
-              },
-              [=](caf::error&) { rebinds_answered(self); });
-    }
+  if (!old) {
+    rebinds_answered(self);
+    return;
   }
-  rebinds_answered(self);
+  st.old_id = old.id();
+  st.old_node = old.node();
+  rebind_shards(self, [=] { rebinds_answered(self); });
 }
 
 void leave(job_self self) {

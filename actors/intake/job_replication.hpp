@@ -48,9 +48,10 @@ void standby_done(job_self self, std::string result);
 /// commands the old coordinator had at shards (it passes on their late
 /// outcomes for a while).
 void take_over(job_self self, const char* why, const std::vector<uint32_t>& outstanding);
-/// After a handover: stop waiting for the old coordinator's late outcomes
-/// and send those commands again.
+/// After a handover: stop waiting for the old coordinator's late outcomes:
+/// rebind the shards once more, then send again what nobody holds.
 void stop_awaiting_old(job_self self);
+void resend_awaited(job_self self);
 /// The node leaves: a coordinator hands the job to its standby (and stays
 /// for a grace period to pass on late outcomes), a standby quits.
 void leave(job_self self);
