@@ -53,7 +53,7 @@ shard_core::accepted shard_core::submit(uint64_t id, uint32_t index, command_spe
   e.accepted_us = now_us;
   auto& entry = commands_.emplace(a.id, std::move(e)).first->second;
   if (shutting_down_) {
-    finalize(a.id, ended(entry, outcome_status::failed, outcome_reason::shutdown));
+    finalize(a.id, ended(entry, outcome_status::failed, shutdown_reason_));
     return a;
   }
   supersede_waiting(esl, op);
@@ -183,6 +183,7 @@ void shard_core::finalize_one(uint64_t id, command_outcome o) {
 
 size_t shard_core::shutdown(std::string_view reason) {
   shutting_down_ = true;
+  shutdown_reason_ = reason;
   std::vector<uint64_t> ids;
   ids.reserve(commands_.size());
   for (auto& [id, e] : commands_)

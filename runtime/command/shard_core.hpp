@@ -145,8 +145,8 @@ public:
   reply_route route_reply(uint64_t command_id, esl_mac esl) const;
 
   /// Ends every command `failed` with `reason` ("shutdown", or "moved" when
-  /// the submitters should send them to another member) and takes no more.
-  /// Returns how many.
+  /// the submitters should send them to another member) and takes no more:
+  /// later submissions end at once, with the same reason. Returns how many.
   size_t shutdown(std::string_view reason = outcome_reason::shutdown);
 
   /// True if the shard holds a command for `esl`.
@@ -180,6 +180,7 @@ private:
   shard_port& port_;
   uint64_t next_serial_ = 1;
   bool shutting_down_ = false;
+  std::string_view shutdown_reason_ = outcome_reason::shutdown; ///< one of outcome_reason's
   size_t running_ = 0;
   std::unordered_map<uint64_t, shard_entry> commands_;
   std::unordered_map<esl_mac, std::deque<uint64_t>> queues_; ///< front: in flight

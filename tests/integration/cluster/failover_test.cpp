@@ -135,13 +135,13 @@ TEST_CASE("kill -9 the coordinator mid-job: its standby takes over and publishes
 TEST_CASE("kill -9 the standby mid-job: the coordinator picks another and finishes",
           "[cluster][failover]") {
   cluster_env env;
-  start_cluster(env, 6'000, second_gateways());
-  auto job = sim::make_job("failover-standby", esls_of(env.store), 6'000);
+  start_cluster(env, 3'000, second_gateways());
+  auto job = sim::make_job("failover-standby", esls_of(env.store), 3'000);
   REQUIRE(env.producer->submit(job));
   auto receipt = env.producer->wait_receipt(job.job, 30s);
   REQUIRE(receipt);
   REQUIRE(receipt->standby != "");
-  REQUIRE(wait_until([&] { return env.reg.get_counter("emu.actions").value() >= 2'000; }, 60s));
+  REQUIRE(wait_until([&] { return env.reg.get_counter("emu.actions").value() >= 1'000; }, 60s));
   env.members.at(receipt->standby).proc.signal(SIGKILL);
   auto survivors = without(abc, {receipt->standby});
   auto third = without(survivors, {receipt->node}).front();
@@ -249,8 +249,8 @@ TEST_CASE("commands that end other than acked are published as dead letters",
 TEST_CASE("SIGTERM on the coordinator mid-job hands the job to its standby: one result",
           "[cluster][failover][rolling]") {
   cluster_env env;
-  start_cluster(env, 6'000, second_gateways());
-  auto job = sim::make_job("handover", esls_of(env.store), 6'000);
+  start_cluster(env, 4'000, second_gateways());
+  auto job = sim::make_job("handover", esls_of(env.store), 4'000);
   REQUIRE(env.producer->submit(job));
   auto receipt = env.producer->wait_receipt(job.job, 30s);
   REQUIRE(receipt);
@@ -276,8 +276,8 @@ TEST_CASE("SIGTERM on the coordinator mid-job hands the job to its standby: one 
 TEST_CASE("a rolling restart of all three nodes mid-job loses no command: one result",
           "[cluster][failover][rolling]") {
   cluster_env env;
-  start_cluster(env, 8'000, second_gateways());
-  auto job = sim::make_job("rolling", esls_of(env.store), 8'000);
+  start_cluster(env, 6'000, second_gateways());
+  auto job = sim::make_job("rolling", esls_of(env.store), 6'000);
   REQUIRE(env.producer->submit(job));
   REQUIRE(env.producer->wait_receipt(job.job, 30s));
   uint64_t actions = 1'000;

@@ -332,6 +332,24 @@ TEST_CASE("shard core: shutdown ends every command failed once, and takes no mor
   CHECK(f.core->crashed(a.id) == shard_core::crash_result::unknown);
 }
 
+TEST_CASE("shard core: a shutdown that hands commands back (moved) ends later ones the same way") {
+  fixture f{1};
+  auto a = f.submit(cmd(esl_1));
+  auto b = f.submit(cmd(esl_2));
+  CHECK(f.core->shutdown(outcome_reason::moved) == 2);
+  for (auto id : {a.id, b.id}) {
+    auto* out = f.port.outcome_of(id);
+    REQUIRE(out != nullptr);
+    CHECK(out->outcome.status == outcome_status::failed);
+    CHECK(out->outcome.reason == outcome_reason::moved);
+  }
+  // A submission still on its way when the shard stopped goes back too.
+  auto late = f.submit(cmd(esl_3));
+  auto* out = f.port.outcome_of(late.id);
+  REQUIRE(out != nullptr);
+  CHECK(out->outcome.reason == outcome_reason::moved);
+}
+
 TEST_CASE("shard core: the commands view counts by phase and lists the oldest first") {
   fixture f{1};
   auto a = f.submit(cmd(esl_1), 1'000);
