@@ -4,6 +4,7 @@
 // mosquitto and redis-server, an in-process gateway emulator (so tests can
 // turn its fault hooks and read its per-ESL observations) and a producer.
 
+#include <algorithm>
 #include <csignal>
 #include <functional>
 #include <map>
@@ -67,7 +68,10 @@ struct cluster_env : process_env {
                             const std::string& extra = {},
                             const std::function<void(node_settings&)>& tweak = {}) {
     auto& m = members[name];
-    if (m.port == 0)
+    // A port no other member of this env was given: free_port() only knows
+    // the port is free now, and the previous member may not listen yet.
+    while (m.port == 0 || std::count_if(members.begin(), members.end(),
+                                        [&](auto& kv) { return kv.second.port == m.port; }) > 1)
       m.port = free_port();
     m.cfg = member_settings(name, m.port, seeds, intake, extra);
     m.intake = intake;
