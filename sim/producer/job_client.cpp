@@ -195,12 +195,6 @@ bool job_client::wait_results_of(const std::string& job, uint64_t count,
   });
 }
 
-uint64_t job_client::results_of(const std::string& job) const {
-  std::lock_guard<std::mutex> g{impl_->mtx};
-  auto i = impl_->result_counts.find(job);
-  return i == impl_->result_counts.end() ? 0 : i->second;
-}
-
 uint64_t job_client::dead_letters(const std::string& job) const {
   std::lock_guard<std::mutex> g{impl_->mtx};
   auto i = impl_->dead_letters.find(job);

@@ -63,8 +63,6 @@ public:
   size_t receipts(const std::string& job) const;
   /// Waits until `count` results of `job` arrived (including ones taken).
   bool wait_results_of(const std::string& job, uint64_t count, std::chrono::milliseconds timeout);
-  /// Results received for `job` (a resubmitted finished job gets another).
-  uint64_t results_of(const std::string& job) const;
   /// Dead letters received for `job`.
   uint64_t dead_letters(const std::string& job) const;
 
