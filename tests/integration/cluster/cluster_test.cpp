@@ -151,8 +151,11 @@ TEST_CASE("naive mode (the misrouting baseline): with three nodes most commands 
   auto timed_out = count(*r, outcome_status::timed_out);
   std::printf("[cluster] naive, 3 nodes: %zu acked, %zu timed out of 1500\n", acked, timed_out);
   CHECK(acked + timed_out == 1'500);
-  CHECK(timed_out > 1'500 / 2); // expected: about two thirds
-  CHECK(acked > 1'500 / 10);    // ... but the local share still works
+  // About two thirds when the broker hands replies round robin independently
+  // of the send order; the order of sends and of the shared subscription's
+  // round robin correlate in part, so runs range from ~45 % to ~70 %.
+  CHECK(timed_out > 1'500 / 4);
+  CHECK(acked > 1'500 / 10); // ... but the local share still works
   // Every reply for a command held elsewhere was dropped; the timed-out
   // commands are among those.
   REQUIRE(wait_until(
