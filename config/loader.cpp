@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "config/secrets.hpp"
 #include "config/suggest.hpp"
 
 namespace shelfwire::config {
@@ -245,8 +246,13 @@ expected<loaded_settings, config_error> load_settings(const schema_base& schema,
         return unexpected{*err};
     if (auto err = check_all(schema, out.values))
       return unexpected{*err};
-    if (cl->action == config_action::dump) {
+    if (cl->action == config_action::dump)
       out.text = render_ini(schema, out.values, defaults, dump_header(schema));
+    // After the dump is rendered: it shows references, never what they name.
+    if (auto err = resolve_secrets(schema, out.values))
+      return unexpected{*err};
+    if (cl->action == config_action::dump) {
+      // rendered above
     } else if (cl->action == config_action::check) {
       out.text = schema.program() + ": configuration OK (" +
                  (cl->config_file.empty() ? std::string{"no --config file"} : cl->config_file) +

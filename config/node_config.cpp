@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "config/validators.hpp"
+#include "runtime/core/loopback.hpp"
 
 namespace shelfwire::config {
 
@@ -134,6 +135,10 @@ void add_redis_keys(schema<node_options>& s) {
       "redis.password", [](auto& o) -> auto& { return o.redis.password; },
       "Sent with AUTH when not empty.");
   s.mark_secret("redis.password");
+  s.string(
+      "redis.username", [](auto& o) -> auto& { return o.redis.username; },
+      "ACL user (Redis 6+): AUTH username password when set; empty: AUTH password only "
+      "(the default user). docs/security.md has the least-privilege ACL.");
   s.integer(
       "redis.db", [](auto& o) -> auto& { return o.redis.db; }, 0, 15,
       "Database number (SELECT when not 0).");
@@ -345,6 +350,8 @@ void add_intake_keys(schema<node_options>& s) {
       "second, so at most once a second).");
 }
 
+void add_cluster_tls_keys(schema<node_options>& s);
+
 void add_cluster_keys(schema<node_options>& s) {
   s.add_section("cluster",
                 "Cluster membership (CAF network layer) and reply delivery across nodes.");
@@ -392,15 +399,79 @@ void add_cluster_keys(schema<node_options>& s) {
       "naive: replies for commands held by another node are dropped (the misrouting baseline, "
       "for comparison only).");
   s.require_at_least("cluster.failure-timeout-ms", "cluster.heartbeat-interval-ms");
+  add_cluster_tls_keys(s);
+}
+
+/// The cluster link's mutual TLS (caf_openssl) and the secure-by-default rule.
+void add_cluster_tls_keys(schema<node_options>& s) {
+  s.string(
+      "cluster.tls-ca", [](auto& o) -> auto& { return o.cluster.tls_ca; },
+      "PEM file of the CA that signs every member's certificate: with tls-certificate and "
+      "tls-key set, members (and shelfwire-inspect) speak mutual TLS and a peer without a "
+      "certificate from this CA is refused before any message reaches an actor.");
+  s.string(
+      "cluster.tls-certificate", [](auto& o) -> auto& { return o.cluster.tls_certificate; },
+      "PEM file with this node's certificate (chain), signed by cluster.tls-ca.");
+  s.string(
+      "cluster.tls-key", [](auto& o) -> auto& { return o.cluster.tls_key; },
+      "PEM file with the private key of cluster.tls-certificate.");
+  s.string(
+      "cluster.tls-key-password", [](auto& o) -> auto& { return o.cluster.tls_key_password; },
+      "Passphrase of an encrypted cluster.tls-key; empty: the key is not encrypted.");
+  s.mark_secret("cluster.tls-key-password");
+  s.boolean(
+      "cluster.insecure", [](auto& o) -> auto& { return o.cluster.insecure; },
+      "Allow a cluster endpoint without TLS on an address beyond loopback (logged as a "
+      "warning). Without TLS and without this, cluster.bind must be a loopback address.");
+  const std::vector<std::string> tls_keys = {"cluster.tls-ca", "cluster.tls-certificate",
+                                             "cluster.tls-key"};
+  s.add_rule(
+      {tls_keys, "cluster.tls-ca, cluster.tls-certificate and cluster.tls-key: all three or none",
+       [tls_keys](const settings& st) -> std::optional<config_error> {
+         size_t set = 0;
+         for (auto& k : tls_keys)
+           set += st.string(k).empty() ? 0 : 1;
+         if (set == 0 || set == tls_keys.size())
+           return std::nullopt;
+         for (auto& k : tls_keys)
+           if (st.string(k).empty())
+             return config_error{k, k +
+                                        ": must be set when any of cluster.tls-ca, "
+                                        "cluster.tls-certificate, cluster.tls-key is (mutual "
+                                        "TLS needs all three); got \"\" (" +
+                                        st.origin(k) + ")"};
+         return std::nullopt;
+       }});
+  s.add_rule({{"cluster.bind", "cluster.tls-ca", "cluster.insecure"},
+              "without TLS, a loopback address unless cluster.insecure = true",
+              [](const settings& st) -> std::optional<config_error> {
+                if (!st.string("cluster.tls-ca").empty() || st.boolean("cluster.insecure") ||
+                    is_loopback(st.string("cluster.bind")))
+                  return std::nullopt;
+                return config_error{
+                    "cluster.bind",
+                    "cluster.bind: without TLS, expected a loopback address (127.0.0.1, ::1, "
+                    "localhost); got '" +
+                        st.string("cluster.bind") + "' (" + st.origin("cluster.bind") +
+                        "). Set cluster.tls-ca, cluster.tls-certificate and cluster.tls-key "
+                        "(see docs/security.md), or cluster.insecure = true to accept "
+                        "unauthenticated peers"};
+              }});
 }
 
 void add_inspect_keys(schema<node_options>& s) {
   s.add_section("inspect", "shelfwire-inspect: views and control actions over the CAF endpoint.");
   s.string(
       "inspect.token", [](auto& o) -> auto& { return o.inspect.token; },
-      "Shared secret that control actions (shelfwire-inspect scale) must present; empty: "
-      "control actions are refused. Views are open to whoever reaches cluster.port.");
+      "Admin token: control actions (shelfwire-inspect scale) must present it (it opens the "
+      "views too); empty: control actions are refused.");
   s.mark_secret("inspect.token");
+  s.string(
+      "inspect.read-token", [](auto& o) -> auto& { return o.inspect.read_token; },
+      "Read token: the views (members, jobs, commands, metrics...) must present it or the "
+      "admin token; empty: views are open only while cluster.bind is a loopback address, "
+      "refused otherwise.");
+  s.mark_secret("inspect.read-token");
 }
 
 schema<node_options> build_node_schema() {

@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "config/secrets.hpp"
+
 namespace shelfwire::config {
 
 namespace {
@@ -92,8 +94,12 @@ std::string render_ini(const schema_base& schema, const settings& values, const 
       wrap(out, "#   ", "default: " + default_of(spec, defaults));
       auto s = values.find(spec.key);
       auto shown = s ? display_value(spec, s->v) : std::string{};
-      if (spec.secret && shown != "\"\"")
-        shown = "\"<set, hidden>\""; // never print a password or token
+      // Never print a password or token; a reference to one ($__file{...},
+      // $__env{...}) is not secret and says where it comes from.
+      bool reference = s && std::holds_alternative<std::string>(s->v) &&
+                       is_secret_reference(std::get<std::string>(s->v));
+      if (spec.secret && shown != "\"\"" && !reference)
+        shown = "\"<set, hidden>\"";
       out << spec.name() << " = " << shown << '\n';
     }
   }

@@ -82,6 +82,10 @@ void schema_base::mark_secret(std::string_view key) {
   for (auto& k : keys_)
     if (k.key == key) {
       k.secret = true;
+      // The forms config/secrets.hpp resolves (a validator, if any, sees the
+      // reference, not the secret: secrets carry none).
+      if (k.legal.empty())
+        k.legal = "the secret itself, $__file{PATH} (the file's content) or $__env{NAME}";
       return;
     }
   add_problem("mark_secret: no key '" + std::string{key} + "'");

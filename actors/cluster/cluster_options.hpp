@@ -33,6 +33,18 @@ struct cluster_options {
   /// it. "naive": a node drops replies for commands it does not hold itself
   /// (the misrouting baseline, for comparison only).
   std::string reply_routing = "addressed";
+  /// Mutual TLS (caf_openssl) between members: CA, this node's certificate
+  /// and key (PEM files). All three or none; none: plain TCP.
+  std::string tls_ca;
+  std::string tls_certificate;
+  std::string tls_key;
+  /// Passphrase of an encrypted `tls_key` (a secret).
+  std::string tls_key_password;
+  /// Allow plain TCP on an address beyond loopback (with a warning).
+  bool insecure = false;
+
+  /// Whether the cluster link speaks mutual TLS.
+  bool tls() const { return !tls_ca.empty(); }
 };
 
 } // namespace shelfwire

@@ -257,7 +257,11 @@ struct connection::impl {
       int yes = 1;
       setsockopt(ctx->fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
     }
-    if (!opts.password.empty()) {
+    if (!opts.username.empty()) {
+      // Redis 6+ ACL user; never logged (handshake logs the command name only).
+      if (auto e = handshake({"AUTH", opts.username, opts.password}, "AUTH"); e != errc::ok)
+        return e;
+    } else if (!opts.password.empty()) {
       if (auto e = handshake({"AUTH", opts.password}, "AUTH"); e != errc::ok)
         return e;
     }

@@ -9,6 +9,7 @@ namespace shelfwire::redis {
 struct connection_options {
   std::string host = "127.0.0.1";
   uint16_t port = 6379;
+  std::string username; ///< ACL user: AUTH username password (Redis 6+) if not empty
   std::string password; ///< AUTH if not empty
   int db = 0;           ///< SELECT if not 0
   int connect_timeout_ms = 1000;

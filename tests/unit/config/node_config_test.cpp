@@ -83,6 +83,7 @@ const std::map<std::string, std::string>& non_default_values() {
       {"redis.host", "redis.example"},
       {"redis.port", "1"},
       {"redis.password", "secret"},
+      {"redis.username", "shelfwire-node"},
       {"redis.db", "15"},
       {"redis.connect-timeout-ms", "10"},
       {"redis.command-timeout-ms", "60000"},
@@ -139,7 +140,13 @@ const std::map<std::string, std::string>& non_default_values() {
       {"cluster.failure-timeout-ms", "600000"},
       {"cluster.handoff-timeout-ms", "0"},
       {"cluster.reply-routing", "naive"},
+      {"cluster.tls-ca", "/etc/shelfwire/ca.pem"},
+      {"cluster.tls-certificate", "/etc/shelfwire/node a.pem"},
+      {"cluster.tls-key", "/etc/shelfwire/node-a.key"},
+      {"cluster.tls-key-password", "k pass"},
+      {"cluster.insecure", "true"},
       {"inspect.token", "tok en#;"},
+      {"inspect.read-token", "read tok"},
   };
   return v;
 }
@@ -161,7 +168,7 @@ TEST_CASE("node: the schema is sound and its defaults are the headers' defaults"
   REQUIRE(r);
   CHECK(r->action == config_action::run);
   CHECK(differences(r->options, node_options{}).empty());
-  CHECK(node_schema().keys().size() == 79);
+  CHECK(node_schema().keys().size() == 86);
 }
 
 TEST_CASE("node: every key maps to its field") {
@@ -189,6 +196,7 @@ TEST_CASE("node: every key maps to its field") {
   CHECK(o.redis.host == "redis.example");
   CHECK(o.redis.port == 1);
   CHECK(o.redis.password == "secret");
+  CHECK(o.redis.username == "shelfwire-node");
   CHECK(o.redis.db == 15);
   CHECK(o.redis.connect_timeout_ms == 10);
   CHECK(o.redis.command_timeout_ms == 60000);
@@ -246,6 +254,12 @@ TEST_CASE("node: every key maps to its field") {
   CHECK(o.cluster.handoff_timeout_ms == 0);
   CHECK(o.inspect.token == "tok en#;");
   CHECK(o.cluster.reply_routing == "naive");
+  CHECK(o.cluster.tls_ca == "/etc/shelfwire/ca.pem");
+  CHECK(o.cluster.tls_certificate == "/etc/shelfwire/node a.pem");
+  CHECK(o.cluster.tls_key == "/etc/shelfwire/node-a.key");
+  CHECK(o.cluster.tls_key_password == "k pass");
+  CHECK(o.cluster.insecure);
+  CHECK(o.inspect.read_token == "read tok");
   // Every key moved away from its default.
   CHECK(differences(o, node_options{}).size() == node_schema().keys().size());
 }
@@ -398,7 +412,8 @@ TEST_CASE("node: string validators") {
     INFO(c.key);
     for (const auto& g : c.good) {
       INFO("good: '" << g << "'");
-      auto r = load_node_config(args_t{"--" + c.key + "=" + g});
+      // (cluster.insecure: the validator is under test, not the TLS rule)
+      auto r = load_node_config(args_t{"--" + c.key + "=" + g, "--cluster.insecure=true"});
       CHECK(r.has_value());
     }
     for (const auto& b : c.bad) {
@@ -488,6 +503,8 @@ TEST_CASE("node: --dump-config reads back to the same options, secrets hidden") 
   // Passwords and the inspect token are shown as set, never printed.
   CHECK(r->text.find("\"secret\"") == std::string::npos);
   CHECK(r->text.find("tok en") == std::string::npos);
+  CHECK(r->text.find("read tok") == std::string::npos);
+  CHECK(r->text.find("k pass") == std::string::npos);
   CHECK(r->text.find("password = \"<set, hidden>\"") != std::string::npos);
   CHECK(r->text.find("token = \"<set, hidden>\"") != std::string::npos);
   temp_file dumped{r->text};
@@ -495,7 +512,8 @@ TEST_CASE("node: --dump-config reads back to the same options, secrets hidden") 
   std::vector<std::string> diffs;
   for (const auto& d : differences(again, r->options))
     if (d.rfind("mqtt.password", 0) != 0 && d.rfind("redis.password", 0) != 0 &&
-        d.rfind("inspect.token", 0) != 0)
+        d.rfind("inspect.token", 0) != 0 && d.rfind("inspect.read-token", 0) != 0 &&
+        d.rfind("cluster.tls-key-password", 0) != 0)
       diffs.push_back(d);
   CHECK(diffs.empty());
   for (const auto& d : diffs)
@@ -575,6 +593,9 @@ TEST_CASE("node: config/shelfwire.ini lists every key at its default") {
 
 TEST_CASE("node: the example configs in config/examples are valid") {
   auto dir = source_path("config/examples");
+  // The store example takes its passwords from the environment.
+  ::setenv("SHELFWIRE_MQTT_PASSWORD", "example", 1);
+  ::setenv("SHELFWIRE_REDIS_PASSWORD", "example", 1);
   int n = 0;
   for (const auto& entry : std::filesystem::directory_iterator{dir}) {
     auto name = entry.path().filename().string();
@@ -619,4 +640,63 @@ TEST_CASE("node: the syntax example of docs/configuration.md loads") {
   CHECK(o.mqtt.password == "p@ss#word");
   CHECK_FALSE(o.mqtt.tcp_nodelay);
   CHECK(o.commands.retry.retry_on_codes == std::vector<uint32_t>{1, 2});
+}
+
+TEST_CASE("node: the cluster is secure by default") {
+  // Without TLS, only loopback.
+  CHECK(load_ok({"--cluster.bind=127.0.0.1"}).cluster.bind == "127.0.0.1");
+  CHECK(load_ok({"--cluster.bind=localhost"}).cluster.bind == "localhost");
+  auto err = load_fail({"--cluster.bind=0.0.0.0"});
+  CHECK(err.key == "cluster.bind");
+  CHECK(err.message.find("without TLS, expected a loopback address") != std::string::npos);
+  CHECK(err.message.find("cluster.insecure = true") != std::string::npos);
+  CHECK(load_fail({"--cluster.bind=10.0.0.1"}).key == "cluster.bind");
+  CHECK(load_fail({"--cluster.bind=127.0.0.1.example"}).key == "cluster.bind");
+  // ... unless TLS or the explicit opt-out.
+  CHECK(load_ok({"--cluster.bind=0.0.0.0", "--cluster.insecure=true"}).cluster.insecure);
+  args_t tls = {"--cluster.bind=0.0.0.0", "--cluster.tls-ca=ca.pem",
+                "--cluster.tls-certificate=a.pem", "--cluster.tls-key=a.key"};
+  CHECK(load_ok(tls).cluster.tls());
+  // Mutual TLS needs all three files: the missing one is named.
+  for (size_t skip = 1; skip < tls.size(); ++skip) {
+    args_t partial;
+    for (size_t i = 0; i < tls.size(); ++i)
+      if (i != skip)
+        partial.push_back(tls[i]);
+    auto e = load_fail(partial);
+    CHECK(e.key == tls[skip].substr(2, tls[skip].find('=') - 2));
+    CHECK(e.message.find("mutual TLS needs all three") != std::string::npos);
+  }
+}
+
+TEST_CASE("node: secrets from a file or the environment, never printed") {
+  temp_file pw{"s3cret-from-file\n", "mqtt-password"};
+  ::setenv("SHELFWIRE_TEST_REDIS_PASSWORD", "s3cret-from-env", 1);
+  args_t args = {"--mqtt.password=$__file{" + pw.path() + "}",
+                 "--redis.password=$__env{SHELFWIRE_TEST_REDIS_PASSWORD}",
+                 "--inspect.token=literal-token"};
+  auto o = load_ok(args);
+  CHECK(o.mqtt.password == "s3cret-from-file"); // the trailing newline dropped
+  CHECK(o.redis.password == "s3cret-from-env");
+  CHECK(o.inspect.token == "literal-token");
+  // --dump-config shows where a secret comes from, never the secret.
+  args.push_back("--dump-config");
+  auto r = load_node_config(args);
+  REQUIRE(r);
+  CHECK(r->text.find("s3cret") == std::string::npos);
+  CHECK(r->text.find("literal-token") == std::string::npos);
+  CHECK(r->text.find("password = \"$__file{" + pw.path() + "}\"") != std::string::npos);
+  CHECK(r->text.find("password = \"$__env{SHELFWIRE_TEST_REDIS_PASSWORD}\"") != std::string::npos);
+  // A missing file or variable stops the program naming the key.
+  auto err = load_fail({"--mqtt.password=$__file{/nonexistent/pw}"});
+  CHECK(err.key == "mqtt.password");
+  CHECK(err.message.find("cannot read file '/nonexistent/pw'") != std::string::npos);
+  CHECK(err.message.find("$__env{NAME}") != std::string::npos);
+  ::unsetenv("SHELFWIRE_TEST_UNSET_VARIABLE");
+  err = load_fail({"--inspect.read-token=$__env{SHELFWIRE_TEST_UNSET_VARIABLE}"});
+  CHECK(err.key == "inspect.read-token");
+  CHECK(err.message.find("SHELFWIRE_TEST_UNSET_VARIABLE is not set") != std::string::npos);
+  // Only secret keys resolve references: elsewhere the text is taken as is.
+  CHECK(load_ok({"--log.file=$__env{HOME}"}).log.file == "$__env{HOME}");
+  ::unsetenv("SHELFWIRE_TEST_REDIS_PASSWORD");
 }
