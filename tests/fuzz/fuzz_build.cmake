@@ -1,0 +1,14 @@
+# Included by the top-level CMakeLists.txt when SHELFWIRE_FUZZ is ON, instead
+# of the rest of the tree: every source compiled with libFuzzer's coverage
+# instrumentation and address,undefined sanitizers; the runtime and config
+# libraries are built only as the fuzz targets need them (no CAF, no paho,
+# no hiredis translation unit is compiled).
+#
+# -O1 after the build type's -O (so it wins), as ASan recommends; asserts on.
+add_compile_options(-O1 -UNDEBUG -g1 -fno-omit-frame-pointer
+                    -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all)
+add_link_options(-fsanitize=address,undefined)
+
+add_subdirectory(${PROJECT_SOURCE_DIR}/runtime ${PROJECT_BINARY_DIR}/runtime EXCLUDE_FROM_ALL)
+add_subdirectory(${PROJECT_SOURCE_DIR}/config ${PROJECT_BINARY_DIR}/config EXCLUDE_FROM_ALL)
+add_subdirectory(${PROJECT_SOURCE_DIR}/tests/fuzz ${PROJECT_BINARY_DIR}/tests/fuzz)
