@@ -19,6 +19,16 @@ if(NOT TARGET CAF::core)
     INTERFACE_LINK_LIBRARIES CAF::core)
 endif()
 
+# caf_openssl: mutual TLS between nodes (docs/security.md).
+find_package(OpenSSL REQUIRED)
+find_library(CAF_OPENSSL_LIB caf_openssl REQUIRED)
+if(NOT TARGET CAF::openssl)
+  add_library(CAF::openssl UNKNOWN IMPORTED)
+  set_target_properties(CAF::openssl PROPERTIES
+    IMPORTED_LOCATION "${CAF_OPENSSL_LIB}"
+    INTERFACE_LINK_LIBRARIES "CAF::io;OpenSSL::SSL;OpenSSL::Crypto")
+endif()
+
 # paho-mqtt-c: the asynchronous client (MQTTAsync), no TLS variant needed yet.
 find_package(eclipse-paho-mqtt-c REQUIRED)
 

@@ -5,7 +5,9 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build
-  libcaf-dev            # C++ Actor Framework 0.17.6
+  libcaf-dev            # C++ Actor Framework 0.17.6 (with caf_openssl)
+  libssl-dev            # OpenSSL: TLS between nodes (caf_openssl), certificate checks
+  openssl               # the command line: scripts/make-test-certs.sh (tests, demo)
   libpaho-mqtt-dev      # paho-mqtt-c (MQTTAsync)
   libhiredis-dev        # hiredis
   libmsgpack-cxx-dev    # msgpack-c (C++)

@@ -5,6 +5,7 @@
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
 
 #include "runtime/core/clock.hpp"
 #include "runtime/log/log.hpp"
@@ -65,33 +66,50 @@ void publish_view(self_ptr self) {
 
 void join(self_ptr self, const cluster::endpoint& ep);
 
-/// Admits `m` (reached over a direct connection), or updates it.
-void admit(self_ptr self, const member_info& m) {
+/// Refuses a node that presents the name of this node or of a live member:
+/// names key ESL ownership and job homes, so a second holder would take
+/// another's work (or flip membership between two endpoints). A member that
+/// restarted is admitted once its previous run is seen down (at once for a
+/// killed process, within cluster.failure-timeout-ms for a frozen one).
+std::string refuse(self_ptr self, const member_info& m, const member_info& holder) {
+  auto& st = self->state;
+  st.ctx->metrics->cluster_refused.inc();
+  auto why = "the name '" + m.name + "' belongs to a live member (at " + endpoint_of(holder) +
+             ", incarnation " + fmt::format("{:016x}", holder.incarnation) +
+             "); node names must be unique";
+  auto now = steady_now_us();
+  auto& last = st.refusal_logged_us[m.name];
+  if (now - last >= 10'000'000) { // at most one line per name every 10 s
+    last = now;
+    log::get("cluster")->error("node at {} (incarnation {:016x}) refused: {}", endpoint_of(m),
+                               m.incarnation, why);
+  }
+  return why;
+}
+
+/// Admits `m` (reached over a direct connection), or updates it. Returns
+/// why it was refused; empty when admitted or updated.
+std::string admit(self_ptr self, const member_info& m) {
   auto& st = self->state;
   auto lg = log::get("cluster");
   if (m.name == st.self_info.name) {
     if (m.incarnation != st.self_info.incarnation)
-      lg->error("node at {} also calls itself '{}': ignored (node names must be unique)",
-                endpoint_of(m), m.name);
-    return;
+      return refuse(self, m, st.self_info);
+    return {};
   }
   if (!m.manager || m.shards.empty()) {
     lg->warn("member '{}' announced without handles: ignored", m.name);
-    return;
+    return "announced without handles";
   }
   auto i = st.members.find(m.name);
   if (i != st.members.end()) {
-    if (i->second.incarnation == m.incarnation) {
-      if (i->second.leaving != m.leaving) {
-        i->second.leaving = m.leaving;
-        publish_view(self);
-      }
-      return;
+    if (i->second.incarnation != m.incarnation)
+      return refuse(self, m, i->second);
+    if (i->second.leaving != m.leaving) {
+      i->second.leaving = m.leaving;
+      publish_view(self);
     }
-    lg->warn("member '{}' rejoined at {} (new incarnation {:016x}): its previous run is gone",
-             m.name, endpoint_of(m), m.incarnation);
-    self->demonitor(i->second.manager);
-    st.members.erase(i);
+    return {};
   } else {
     lg->info("member '{}' joined at {} (incarnation {:016x})", m.name, endpoint_of(m),
              m.incarnation);
@@ -102,6 +120,7 @@ void admit(self_ptr self, const member_info& m) {
   st.unreachable.erase(endpoint_of(m));
   st.ctx->metrics->cluster_joins.inc();
   publish_view(self);
+  return {};
 }
 
 /// Whether `ep` is this node or a member we have.
@@ -151,7 +170,10 @@ void join(self_ptr self, const cluster::endpoint& ep) {
     else
       lg->debug("cannot join {}: {}", key, why);
   };
-  auto mm = self->system().middleman().actor_handle();
+  // With TLS, connect through caf_openssl: the same BASP broker, a TLS
+  // transport (a plain connection to a TLS endpoint fails its handshake).
+  auto mm = st.ctx->opts.cluster.tls() ? self->system().openssl_manager().actor_handle()
+                                       : self->system().middleman().actor_handle();
   self->request(mm, timeout, caf::connect_atom_v, ep.host, ep.port)
       .then(
           [=](const caf::node_id& nid, caf::strong_actor_ptr& published,
@@ -257,8 +279,9 @@ caf::behavior cluster_manager(self_ptr self, node_context_ptr ctx, caf::actor in
         tick(self);
       },
       [=](caf::tick_atom) { tick(self); },
-      [=](join_atom, const member_info& m) {
-        admit(self, m);
+      [=](join_atom, const member_info& m) -> caf::result<member_list> {
+        if (auto why = admit(self, m); !why.empty())
+          return caf::make_error(caf::sec::runtime_error, "join refused: " + why);
         return everyone(self);
       },
       [=](members_atom, const member_list& l) {

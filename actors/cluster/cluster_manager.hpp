@@ -51,7 +51,9 @@ struct cluster_manager_state {
   uint64_t epoch = 0;
   std::set<std::string> unreachable;            ///< seeds whose failure was logged (once each)
   std::map<std::string, int64_t> last_heard_us; ///< steady clock of a member's last join/gossip
-  caf::actor inspector;                         ///< handed to shelfwire-inspect
+  /// Per name presented by a refused node: when that was last logged.
+  std::map<std::string, int64_t> refusal_logged_us;
+  caf::actor inspector; ///< handed to shelfwire-inspect
 };
 
 caf::behavior cluster_manager(caf::stateful_actor<cluster_manager_state>* self,

@@ -6,6 +6,8 @@
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
+#include <caf/openssl/publish.hpp>
 
 #include "actors/cluster/cluster_manager.hpp"
 #include "actors/command/command_supervisor.hpp"
@@ -18,8 +20,10 @@
 #include "actors/router/router.hpp"
 #include "actors/status/status_consumer.hpp"
 #include "config/node_config.hpp"
+#include "runtime/core/loopback.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/mqtt/client.hpp"
+#include "runtime/tls/tls_files.hpp"
 
 namespace shelfwire {
 
@@ -83,7 +87,8 @@ struct node::impl {
     return c;
   }
 
-  void make_system();
+  std::string make_system();
+  std::string secure_cluster_link();
   std::string make_ports();
   void make_pool_and_shards();
   void fill_pool();
@@ -147,7 +152,38 @@ std::string node::metrics_json() const {
   return metrics_snapshot_json(*impl_->ctx);
 }
 
-void node::impl::make_system() {
+/// Mutual TLS on the cluster link (caf_openssl), or the warning that it is
+/// open. The files are checked here, once: caf_openssl loads them again for
+/// every connection and raises inside its I/O loop if one is broken.
+std::string node::impl::secure_cluster_link() {
+  auto& c = ctx->opts.cluster;
+  auto lg = log::get("cluster");
+  if (!c.tls()) {
+    if (!is_loopback(c.bind))
+      lg->warn("cluster.insecure = true: the cluster endpoint on {} accepts any peer without "
+               "authentication; whoever reaches it can join the cluster and message every "
+               "actor (docs/security.md)",
+               c.bind);
+    return {};
+  }
+  tls::tls_summary summary;
+  if (auto p = tls::check_tls_files({c.tls_ca, c.tls_certificate, c.tls_key, c.tls_key_password},
+                                    &summary))
+    return "cluster.tls-" + p->file + ": " + p->what;
+  cfg->load<caf::openssl::manager>();
+  cfg->openssl_cafile = c.tls_ca;
+  cfg->openssl_certificate = c.tls_certificate;
+  cfg->openssl_key = c.tls_key;
+  cfg->openssl_passphrase = c.tls_key_password;
+  lg->info("cluster link: mutual TLS, certificate {} (expires in {} days), CA {}", summary.subject,
+           summary.expires_in_days, c.tls_ca);
+  if (summary.expires_in_days < 14)
+    lg->warn("cluster.tls-certificate expires in {} days: renew it (docs/security.md)",
+             summary.expires_in_days);
+  return {};
+}
+
+std::string node::impl::make_system() {
   auto& opts = ctx->opts;
   cfg = std::make_unique<caf::actor_system_config>();
   auto threads = opts.scheduler_threads > 0
@@ -157,6 +193,8 @@ void node::impl::make_system() {
   cfg->set("scheduler.policy", caf::atom_from_string(opts.scheduler_policy));
   cfg->add_message_types<caf::id_block::shelfwire>();
   cfg->load<caf::io::middleman>();
+  if (auto err = secure_cluster_link(); !err.empty())
+    return err;
   // Failure detection between members: heartbeats, and a silent peer's
   // connection is closed (its actors go down) after the failure timeout.
   cfg->set("middleman.heartbeat-interval",
@@ -170,6 +208,7 @@ void node::impl::make_system() {
   ctx->cluster_host = !copts.advertise_host.empty()                     ? copts.advertise_host
                       : (copts.bind == "0.0.0.0" || copts.bind == "::") ? std::string{"127.0.0.1"}
                                                                         : copts.bind;
+  return {};
 }
 
 /// Outgoing messages (actions, results, metrics) and route lookups.
@@ -230,8 +269,12 @@ std::string node::impl::listen() {
   intake = sys->spawn(job_intake, node_context_ptr{ctx});
   manager = sys->spawn(cluster_manager, node_context_ptr{ctx}, inspector, intake);
   auto& copts = opts.cluster;
-  auto port = sys->middleman().publish(manager, static_cast<uint16_t>(copts.port),
-                                       copts.bind.c_str(), true);
+  // With TLS only caf_openssl listens: a peer must complete the mutual TLS
+  // handshake before a byte reaches CAF's BASP layer.
+  auto port = copts.tls() ? caf::openssl::publish(manager, static_cast<uint16_t>(copts.port),
+                                                  copts.bind.c_str(), true)
+                          : sys->middleman().publish(manager, static_cast<uint16_t>(copts.port),
+                                                     copts.bind.c_str(), true);
   if (!port)
     return "cluster.port: cannot listen on " + copts.bind + ":" + std::to_string(copts.port) +
            ": " + sys->render(port.error());
@@ -278,7 +321,8 @@ std::string node::start() {
   if (d.started)
     return "node already started";
   d.started = true;
-  d.make_system();
+  if (auto err = d.make_system(); !err.empty())
+    return err;
   if (auto err = d.make_ports(); !err.empty())
     return err;
   d.make_pool_and_shards();
@@ -326,6 +370,8 @@ void node::stop() {
   if (!d.started || d.stopped)
     return;
   d.stopped = true;
+  if (!d.sys)
+    return; // refused before the actor system existed (a bad TLS file)
   auto& ctx = *d.ctx;
   auto& m = *ctx.metrics;
   auto lg = log::get("node");
