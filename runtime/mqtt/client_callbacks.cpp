@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "runtime/core/clock.hpp"
 #include "runtime/mqtt/client_impl.hpp"
 #include "runtime/mqtt/detail/paho_util.hpp"
 
@@ -112,6 +113,30 @@ void client::impl::on_delivered(void* ctx, MQTTAsync_successData5*) {
   gate_pass pass{self->gate};
   if (pass)
     self->delivery_complete.inc();
+}
+
+int client::impl::on_ssl_error(const char* str, size_t len, void* ctx) {
+  auto* self = static_cast<impl*>(ctx);
+  if (self == nullptr || str == nullptr)
+    return 0;
+  try {
+    std::string line{str, len};
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
+      line.pop_back();
+    int failures;
+    {
+      std::lock_guard<std::mutex> lk{self->timer_mtx};
+      failures = self->failures;
+    }
+    uint64_t skipped = 0;
+    if (!self->ssl_throttle.allow(steady_now_us(), skipped))
+      return 0;
+    const auto level = failures == 0 ? spdlog::level::warn : spdlog::level::debug;
+    self->log->log(level, "TLS with {}: {}{}", self->opts.url, line,
+                   skipped > 0 ? " (" + std::to_string(skipped) + " more suppressed)" : "");
+  } catch (...) { // nothing may unwind into OpenSSL's or paho's C frames
+  }
+  return 0;
 }
 
 int client::impl::on_message(void* ctx, char* topic, int topic_len, MQTTAsync_message* m) {

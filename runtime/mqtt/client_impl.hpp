@@ -125,6 +125,10 @@ struct client::impl {
   static void on_subscribe_success(void* ctx, MQTTAsync_successData5* d);
   static void on_subscribe_failure(void* ctx, MQTTAsync_failureData5* d);
   static void on_delivered(void* ctx, MQTTAsync_successData5*);
+  /// OpenSSL's error lines during a TLS handshake or I/O (paho calls it with
+  /// ERR_print_errors_cb). Logged, rate-limited: the first failure of a
+  /// series at warn, later ones at debug. No gate: only logs.
+  static int on_ssl_error(const char* str, size_t len, void* ctx);
   static int on_message(void* ctx, char* topic, int topic_len, MQTTAsync_message* m);
   // No gate: these touch only our own fields, and the impl outlives the handle.
   static void on_disconnect_success(void* ctx, MQTTAsync_successData5*);
@@ -146,6 +150,7 @@ struct client::impl {
   /// message (a refused publish, a throwing handler); hit from any thread.
   shelfwire::log::throttle publish_throttle{1};
   shelfwire::log::throttle handler_throttle{1};
+  shelfwire::log::throttle ssl_throttle{4};
 
   std::mutex life_mtx; // start() vs stop()
   bool start_attempted = false;
@@ -153,6 +158,8 @@ struct client::impl {
   std::optional<detail::broker_url> url;
   MQTTAsync handle = nullptr;
   MQTTAsync_connectOptions conn_opts = MQTTAsync_connectOptions_initializer5;
+  /// With an ssl:// URL; its strings point into `opts` (never changed after start).
+  MQTTAsync_SSLOptions ssl_opts = MQTTAsync_SSLOptions_initializer;
 
   std::mutex peers_mtx;
   std::vector<detail::ip_endpoint> peers;

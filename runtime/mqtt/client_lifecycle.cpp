@@ -46,7 +46,11 @@ bool client::impl::start() {
   start_attempted = true;
   url = detail::parse_broker_url(opts.url);
   if (!url) {
-    log->error("mqtt url: expected tcp://host:port or mqtt://host:port, got '{}'", opts.url);
+    log->error("mqtt url: expected tcp://host:port or ssl://host:port, got '{}'", opts.url);
+    return false;
+  }
+  if (auto problem = check_tls_options(opts); !problem.empty()) {
+    log->error("{}", problem);
     return false;
   }
   if (opts.client_id.empty()) {
@@ -97,6 +101,22 @@ bool client::impl::start() {
     conn_opts.username = opts.username.c_str();
   if (!opts.password.empty())
     conn_opts.password = opts.password.c_str();
+  if (url->tls) {
+    ssl_opts = MQTTAsync_SSLOptions_initializer;
+    ssl_opts.trustStore = opts.tls_ca.empty() ? nullptr : opts.tls_ca.c_str();
+    ssl_opts.keyStore = opts.tls_certificate.empty() ? nullptr : opts.tls_certificate.c_str();
+    ssl_opts.privateKey = opts.tls_key.empty() ? nullptr : opts.tls_key.c_str();
+    ssl_opts.privateKeyPassword =
+        opts.tls_key_password.empty() ? nullptr : opts.tls_key_password.c_str();
+    ssl_opts.enableServerCertAuth = 1; // always: the chain and its validity
+    // paho 1.3.12 with OpenSSL >= 1.1 ignores sslVersion (TLS_client_method);
+    // the floor is OpenSSL's (Debian: TLS 1.2) and the broker's tls_version.
+    ssl_opts.sslVersion = MQTT_SSL_VERSION_TLS_1_2;
+    ssl_opts.verify = opts.tls_verify_host ? 1 : 0;
+    ssl_opts.ssl_error_cb = &on_ssl_error;
+    ssl_opts.ssl_error_context = this;
+    conn_opts.ssl = &ssl_opts;
+  }
   conn_opts.onSuccess5 = &on_connect_success;
   conn_opts.onFailure5 = &on_connect_failure;
   conn_opts.context = this;

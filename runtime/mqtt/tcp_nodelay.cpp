@@ -17,9 +17,11 @@ namespace shelfwire::mqtt::detail {
 
 std::optional<broker_url> parse_broker_url(std::string_view url) {
   std::string_view rest;
-  for (std::string_view scheme : {"tcp://", "mqtt://"}) {
+  bool tls = false;
+  for (std::string_view scheme : {"tcp://", "mqtt://", "ssl://", "mqtts://"}) {
     if (url.substr(0, scheme.size()) == scheme) {
       rest = url.substr(scheme.size());
+      tls = scheme == "ssl://" || scheme == "mqtts://";
       break;
     }
   }
@@ -29,6 +31,8 @@ std::optional<broker_url> parse_broker_url(std::string_view url) {
   if (rest.find('/') != std::string_view::npos)
     return std::nullopt;
   broker_url out;
+  out.tls = tls;
+  out.port = tls ? 8883 : 1883;
   std::string_view host;
   std::string_view port;
   if (rest.front() == '[') {

@@ -16,11 +16,13 @@ namespace shelfwire::mqtt::detail {
 struct broker_url {
   std::string host; ///< without the brackets of an IPv6 literal
   uint16_t port = 1883;
+  bool tls = false; ///< ssl:// or mqtts://
 };
 
-/// Parses "tcp://host[:port]" or "mqtt://host[:port]" (IPv6 literals in
-/// brackets: "tcp://[::1]:1883"). The port defaults to 1883. Returns nullopt
-/// for anything else (other schemes, empty host, bad port).
+/// Parses "tcp://host[:port]" or "mqtt://host[:port]", and with TLS
+/// "ssl://host[:port]" or "mqtts://host[:port]" (IPv6 literals in brackets:
+/// "tcp://[::1]:1883"). The port defaults to 1883, 8883 with TLS. Returns
+/// nullopt for anything else (other schemes, empty host, bad port).
 std::optional<broker_url> parse_broker_url(std::string_view url);
 
 /// An IP endpoint, comparable by value. IPv4 (and IPv4-mapped IPv6) addresses

@@ -12,8 +12,12 @@ using namespace std::chrono_literals;
 std::string mosquitto_config(uint16_t port) {
   return "listener " + std::to_string(port) +
          " 127.0.0.1\n"
-         "allow_anonymous true\n"
-         "set_tcp_nodelay true\n"
+         "allow_anonymous true\n" +
+         mosquitto_tuning();
+}
+
+std::string mosquitto_tuning() {
+  return "set_tcp_nodelay true\n"
          "max_inflight_messages 0\n"
          "max_queued_messages 1000000\n"
          "persistence false\n"
@@ -25,6 +29,12 @@ std::string mosquitto_config(uint16_t port) {
 mosquitto_server::mosquitto_server()
     : port_(free_port()) {
   std::ofstream{dir_.file("mosquitto.conf")} << mosquitto_config(port_);
+  start();
+}
+
+mosquitto_server::mosquitto_server(const std::function<std::string(uint16_t port)>& make_config)
+    : port_(free_port()) {
+  std::ofstream{dir_.file("mosquitto.conf")} << make_config(port_);
   start();
 }
 

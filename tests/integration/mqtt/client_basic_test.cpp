@@ -155,7 +155,7 @@ TEST_CASE("start rejects unusable options; stop is idempotent") {
   quiet_logs();
   metrics::registry reg;
   {
-    auto o = options("ssl://127.0.0.1:8883", "badurl");
+    auto o = options("tls://127.0.0.1:8883", "badurl");
     mqtt::client c{o, reg, "t."};
     CHECK_FALSE(c.start());
     CHECK(c.state() == link_state::idle);
