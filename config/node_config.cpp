@@ -89,8 +89,10 @@ void add_metrics_keys(schema<node_options>& s) {
 void add_mqtt_keys(schema<node_options>& s) {
   s.add_section("mqtt", "The MQTT broker: base options of every MQTT connection of the node.");
   s.string(
-      "mqtt.url", [](auto& o) -> auto& { return o.mqtt.url; }, "Broker address.",
-      "tcp://host:port with port in [1, 65535]", v::tcp_url);
+      "mqtt.url", [](auto& o) -> auto& { return o.mqtt.url; },
+      "Broker address; ssl:// connects with TLS and always verifies the broker's "
+      "certificate (mqtt.tls-*; docs/security.md).",
+      "tcp://host:port or ssl://host:port with port in [1, 65535]", v::broker_url);
   s.string(
       "mqtt.client-id-prefix", [](auto& o) -> auto& { return o.mqtt_client_id_prefix; },
       "Each connection's client id is {prefix}-{node}-{role}; must keep ids unique per "
@@ -122,6 +124,68 @@ void add_mqtt_keys(schema<node_options>& s) {
       "mqtt.tcp-nodelay", [](auto& o) -> auto& { return o.mqtt.tcp_nodelay; },
       "Set TCP_NODELAY on the broker socket (lower latency for small messages).");
   s.require_at_least("mqtt.reconnect-max-ms", "mqtt.reconnect-min-ms");
+
+  // TLS (ssl:// URLs only). The files are checked (readable) when the node
+  // connects, not here: --dump-config works on a machine without them.
+  s.string(
+      "mqtt.tls-ca", [](auto& o) -> auto& { return o.mqtt.tls_ca; },
+      "With an ssl:// URL: PEM file of the CA(s) that sign the broker's certificate; empty: "
+      "the system's CA store. The broker's certificate is always verified.");
+  s.string(
+      "mqtt.tls-certificate", [](auto& o) -> auto& { return o.mqtt.tls_certificate; },
+      "PEM file with the node's client certificate (chain), for a broker that asks for one "
+      "(require_certificate); set together with mqtt.tls-key; empty: none.");
+  s.string(
+      "mqtt.tls-key", [](auto& o) -> auto& { return o.mqtt.tls_key; },
+      "PEM file with the private key of mqtt.tls-certificate.");
+  s.string(
+      "mqtt.tls-key-password", [](auto& o) -> auto& { return o.mqtt.tls_key_password; },
+      "Passphrase of an encrypted mqtt.tls-key; empty: the key is not encrypted.");
+  s.mark_secret("mqtt.tls-key-password");
+  s.boolean(
+      "mqtt.tls-verify-host", [](auto& o) -> auto& { return o.mqtt.tls_verify_host; },
+      "With TLS, check that the broker's certificate names the host of mqtt.url (DNS name or "
+      "IP address). false only for a broker reached by an address its certificate lacks.");
+  s.add_rule({{"mqtt.tls-certificate", "mqtt.tls-key"},
+              "only together with mqtt.tls-key",
+              [](const settings& st) -> std::optional<config_error> {
+                const bool cert = !st.string("mqtt.tls-certificate").empty();
+                const bool key = !st.string("mqtt.tls-key").empty();
+                if (cert == key)
+                  return std::nullopt;
+                const std::string set = cert ? "mqtt.tls-certificate" : "mqtt.tls-key";
+                const std::string missing = cert ? "mqtt.tls-key" : "mqtt.tls-certificate";
+                return config_error{missing, missing + ": must be set when " + set +
+                                                 " is (a client certificate needs its key); "
+                                                 "got \"\" (" +
+                                                 st.origin(missing) + "), " + set + " = '" +
+                                                 st.string(set) + "' (" + st.origin(set) + ")"};
+              }});
+  s.add_rule({{"mqtt.tls-key-password", "mqtt.tls-key"},
+              "only with mqtt.tls-key",
+              [](const settings& st) -> std::optional<config_error> {
+                if (st.string("mqtt.tls-key-password").empty() ||
+                    !st.string("mqtt.tls-key").empty())
+                  return std::nullopt;
+                return config_error{"mqtt.tls-key-password",
+                                    "mqtt.tls-key-password: is set (" +
+                                        st.origin("mqtt.tls-key-password") +
+                                        ") but mqtt.tls-key is empty (" +
+                                        st.origin("mqtt.tls-key") + ")"};
+              }});
+  for (std::string key : {"mqtt.tls-ca", "mqtt.tls-certificate", "mqtt.tls-key"})
+    s.add_rule({{key, "mqtt.url"}, "only with an ssl:// mqtt.url",
+                [key](const settings& st) -> std::optional<config_error> {
+                  const auto& url = st.string("mqtt.url");
+                  if (st.string(key).empty() || mqtt::client_options::is_tls_url(url))
+                    return std::nullopt;
+                  return config_error{key, key + ": set to '" + st.string(key) + "' (" +
+                                               st.origin(key) + "), but mqtt.url = '" + url +
+                                               "' (" + st.origin("mqtt.url") +
+                                               ") does not use TLS: use ssl://host:port, or "
+                                               "leave " +
+                                               key + " empty"};
+                }});
 }
 
 void add_redis_keys(schema<node_options>& s) {

@@ -60,6 +60,19 @@ bool tcp_url(std::string_view s) {
   return host(s.substr(0, colon)) && parse_port(s.substr(colon + 1)).has_value();
 }
 
+bool broker_url(std::string_view s) {
+  for (std::string_view scheme : {"tcp://", "ssl://", "mqtt://", "mqtts://"}) {
+    if (s.substr(0, scheme.size()) != scheme)
+      continue;
+    s.remove_prefix(scheme.size());
+    auto colon = s.rfind(':');
+    if (colon == std::string_view::npos)
+      return false;
+    return host(s.substr(0, colon)) && parse_port(s.substr(colon + 1)).has_value();
+  }
+  return false;
+}
+
 string_validator topic(bool allow_empty) {
   return [allow_empty](std::string_view s) {
     if (s.empty())

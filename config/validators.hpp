@@ -17,6 +17,11 @@ string_validator name(std::string punct, size_t min_len, size_t max_len);
 /// bracketed IPv6 address.
 bool tcp_url(std::string_view s);
 
+/// An MQTT broker URL: "tcp://host:port" or, with TLS, "ssl://host:port"
+/// (paho's aliases "mqtt://" and "mqtts://" too), port in [1, 65535], host
+/// as in tcp_url.
+bool broker_url(std::string_view s);
+
 /// A non-empty host name or address: no whitespace, '/' or ':' (except in an
 /// IPv6 address).
 bool host(std::string_view s);

@@ -70,7 +70,7 @@ const std::map<std::string, std::string>& non_default_values() {
       {"log.file", "/var/log/shelfwire node.log"},
       {"metrics.interval-ms", "0"},
       {"metrics.topic", ""},
-      {"mqtt.url", "tcp://[::1]:11883"},
+      {"mqtt.url", "ssl://[::1]:18883"},
       {"mqtt.client-id-prefix", "sw_2-x"},
       {"mqtt.username", "user"},
       {"mqtt.password", "p\"a ss#;"},
@@ -80,6 +80,11 @@ const std::map<std::string, std::string>& non_default_values() {
       {"mqtt.reconnect-min-ms", "10"},
       {"mqtt.reconnect-max-ms", "10"},
       {"mqtt.tcp-nodelay", "false"},
+      {"mqtt.tls-ca", "/etc/shelfwire/mqtt ca.pem"},
+      {"mqtt.tls-certificate", "/etc/shelfwire/mqtt-node.pem"},
+      {"mqtt.tls-key", "/etc/shelfwire/mqtt-node.key"},
+      {"mqtt.tls-key-password", "mqtt k#pass"},
+      {"mqtt.tls-verify-host", "false"},
       {"redis.host", "redis.example"},
       {"redis.port", "1"},
       {"redis.password", "secret"},
@@ -168,7 +173,7 @@ TEST_CASE("node: the schema is sound and its defaults are the headers' defaults"
   REQUIRE(r);
   CHECK(r->action == config_action::run);
   CHECK(differences(r->options, node_options{}).empty());
-  CHECK(node_schema().keys().size() == 86);
+  CHECK(node_schema().keys().size() == 91);
 }
 
 TEST_CASE("node: every key maps to its field") {
@@ -183,7 +188,7 @@ TEST_CASE("node: every key maps to its field") {
   CHECK(o.log.file == "/var/log/shelfwire node.log");
   CHECK(o.metrics_interval_ms == 0);
   CHECK(o.metrics_topic.empty());
-  CHECK(o.mqtt.url == "tcp://[::1]:11883");
+  CHECK(o.mqtt.url == "ssl://[::1]:18883");
   CHECK(o.mqtt_client_id_prefix == "sw_2-x");
   CHECK(o.mqtt.username == "user");
   CHECK(o.mqtt.password == "p\"a ss#;");
@@ -193,6 +198,11 @@ TEST_CASE("node: every key maps to its field") {
   CHECK(o.mqtt.reconnect_min_ms == 10);
   CHECK(o.mqtt.reconnect_max_ms == 10);
   CHECK_FALSE(o.mqtt.tcp_nodelay);
+  CHECK(o.mqtt.tls_ca == "/etc/shelfwire/mqtt ca.pem");
+  CHECK(o.mqtt.tls_certificate == "/etc/shelfwire/mqtt-node.pem");
+  CHECK(o.mqtt.tls_key == "/etc/shelfwire/mqtt-node.key");
+  CHECK(o.mqtt.tls_key_password == "mqtt k#pass");
+  CHECK_FALSE(o.mqtt.tls_verify_host);
   CHECK(o.redis.host == "redis.example");
   CHECK(o.redis.port == 1);
   CHECK(o.redis.password == "secret");
@@ -365,10 +375,12 @@ TEST_CASE("node: string validators") {
        {"a/+/b", "a/#", "a/"},
        "an MQTT topic without '+', '#' or a trailing '/' (may be empty)"},
       {"mqtt.url",
-       {"tcp://localhost:1883", "tcp://10.0.0.1:1", "tcp://[::1]:65535", "tcp://h:65535"},
-       {"", "localhost:1883", "mqtt://h:1883", "tcp://h", "tcp://h:0", "tcp://h:65536",
-        "tcp://:1883", "tcp://h:18x3", "tcp://a b:1", "tcp://h:1/x", "ssl://h:8883"},
-       "tcp://host:port with port in [1, 65535]"},
+       {"tcp://localhost:1883", "tcp://10.0.0.1:1", "tcp://[::1]:65535", "tcp://h:65535",
+        "ssl://broker:8883", "ssl://[::1]:8883", "mqtt://h:1883", "mqtts://h:8883"},
+       {"", "localhost:1883", "http://h:1883", "tcp://h", "tcp://h:0", "tcp://h:65536",
+        "tcp://:1883", "tcp://h:18x3", "tcp://a b:1", "tcp://h:1/x", "ssl://h", "ssl://h:1/x",
+        "tls://h:8883"},
+       "tcp://host:port or ssl://host:port with port in [1, 65535]"},
       {"mqtt.client-id-prefix",
        {"a", "sw_1-2", std::string(32, 'x')},
        {"", "a.b", "a b", std::string(33, 'x')},
@@ -505,6 +517,7 @@ TEST_CASE("node: --dump-config reads back to the same options, secrets hidden") 
   CHECK(r->text.find("tok en") == std::string::npos);
   CHECK(r->text.find("read tok") == std::string::npos);
   CHECK(r->text.find("k pass") == std::string::npos);
+  CHECK(r->text.find("k#pass") == std::string::npos);
   CHECK(r->text.find("password = \"<set, hidden>\"") != std::string::npos);
   CHECK(r->text.find("token = \"<set, hidden>\"") != std::string::npos);
   temp_file dumped{r->text};
@@ -513,7 +526,8 @@ TEST_CASE("node: --dump-config reads back to the same options, secrets hidden") 
   for (const auto& d : differences(again, r->options))
     if (d.rfind("mqtt.password", 0) != 0 && d.rfind("redis.password", 0) != 0 &&
         d.rfind("inspect.token", 0) != 0 && d.rfind("inspect.read-token", 0) != 0 &&
-        d.rfind("cluster.tls-key-password", 0) != 0)
+        d.rfind("cluster.tls-key-password", 0) != 0 &&
+        d.rfind("mqtt.tls-key-password", 0) != 0)
       diffs.push_back(d);
   CHECK(diffs.empty());
   for (const auto& d : diffs)
@@ -667,6 +681,54 @@ TEST_CASE("node: the cluster is secure by default") {
     CHECK(e.key == tls[skip].substr(2, tls[skip].find('=') - 2));
     CHECK(e.message.find("mutual TLS needs all three") != std::string::npos);
   }
+}
+
+TEST_CASE("node: MQTT over TLS: the files go with an ssl:// URL, certificate and key together") {
+  // ssl:// alone: the system's CA store verifies the broker.
+  auto o = load_ok({"--mqtt.url=ssl://broker:8883"});
+  CHECK(o.mqtt.tls());
+  CHECK(o.mqtt.tls_ca.empty());
+  CHECK(o.mqtt.tls_verify_host);
+  o = load_ok({"--mqtt.url=ssl://broker:8883", "--mqtt.tls-ca=ca.pem"});
+  CHECK(o.mqtt.tls_ca == "ca.pem");
+  o = load_ok({"--mqtt.url=ssl://broker:8883", "--mqtt.tls-ca=ca.pem",
+               "--mqtt.tls-certificate=n.pem", "--mqtt.tls-key=n.key",
+               "--mqtt.tls-key-password=$__env{HOME}"});
+  CHECK(o.mqtt.tls_key == "n.key");
+  // Certificate and key together; the missing one is named, with the other.
+  auto err = load_fail({"--mqtt.url=ssl://broker:8883", "--mqtt.tls-certificate=n.pem"});
+  CHECK(err.key == "mqtt.tls-key");
+  CHECK(err.message == "mqtt.tls-key: must be set when mqtt.tls-certificate is (a client "
+                       "certificate needs its key); got \"\" (default), mqtt.tls-certificate "
+                       "= 'n.pem' (command line)");
+  err = load_fail({"--mqtt.url=ssl://broker:8883", "--mqtt.tls-key=n.key"});
+  CHECK(err.key == "mqtt.tls-certificate");
+  CHECK(err.message.find("mqtt.tls-key = 'n.key'") != std::string::npos);
+  // A key passphrase without a key.
+  err = load_fail({"--mqtt.url=ssl://broker:8883", "--mqtt.tls-key-password=x"});
+  CHECK(err.key == "mqtt.tls-key-password");
+  CHECK(err.message.find("mqtt.tls-key is empty") != std::string::npos);
+  // TLS files with a tcp:// URL: both keys named.
+  // (certificate and key come together: the certificate is named first)
+  for (std::string key : {"mqtt.tls-ca", "mqtt.tls-certificate"}) {
+    INFO(key);
+    args_t args = {"--" + key + "=f.pem"};
+    if (key == "mqtt.tls-certificate")
+      args.push_back("--mqtt.tls-key=f.pem");
+    err = load_fail(args);
+    CHECK(err.key == key);
+    CHECK(err.message == key + ": set to 'f.pem' (command line), but mqtt.url = "
+                               "'tcp://127.0.0.1:1883' (default) does not use TLS: use "
+                               "ssl://host:port, or leave " +
+                               key + " empty");
+  }
+  // The key passphrase is a secret: never printed.
+  auto r = load_node_config({"--mqtt.url=ssl://b:8883", "--mqtt.tls-certificate=n.pem",
+                             "--mqtt.tls-key=n.key", "--mqtt.tls-key-password=hunter2",
+                             "--dump-config"});
+  REQUIRE(r);
+  CHECK(r->text.find("hunter2") == std::string::npos);
+  CHECK(r->text.find("tls-key-password = \"<set, hidden>\"") != std::string::npos);
 }
 
 TEST_CASE("node: secrets from a file or the environment, never printed") {
