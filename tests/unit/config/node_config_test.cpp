@@ -526,8 +526,7 @@ TEST_CASE("node: --dump-config reads back to the same options, secrets hidden") 
   for (const auto& d : differences(again, r->options))
     if (d.rfind("mqtt.password", 0) != 0 && d.rfind("redis.password", 0) != 0 &&
         d.rfind("inspect.token", 0) != 0 && d.rfind("inspect.read-token", 0) != 0 &&
-        d.rfind("cluster.tls-key-password", 0) != 0 &&
-        d.rfind("mqtt.tls-key-password", 0) != 0)
+        d.rfind("cluster.tls-key-password", 0) != 0 && d.rfind("mqtt.tls-key-password", 0) != 0)
       diffs.push_back(d);
   CHECK(diffs.empty());
   for (const auto& d : diffs)
@@ -717,10 +716,11 @@ TEST_CASE("node: MQTT over TLS: the files go with an ssl:// URL, certificate and
       args.push_back("--mqtt.tls-key=f.pem");
     err = load_fail(args);
     CHECK(err.key == key);
-    CHECK(err.message == key + ": set to 'f.pem' (command line), but mqtt.url = "
-                               "'tcp://127.0.0.1:1883' (default) does not use TLS: use "
-                               "ssl://host:port, or leave " +
-                               key + " empty");
+    CHECK(err.message == key +
+                             ": set to 'f.pem' (command line), but mqtt.url = "
+                             "'tcp://127.0.0.1:1883' (default) does not use TLS: use "
+                             "ssl://host:port, or leave " +
+                             key + " empty");
   }
   // The key passphrase is a secret: never printed.
   auto r = load_node_config({"--mqtt.url=ssl://b:8883", "--mqtt.tls-certificate=n.pem",
