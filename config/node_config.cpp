@@ -161,20 +161,20 @@ void add_mqtt_keys(schema<node_options>& s) {
                                                  st.origin(missing) + "), " + set + " = '" +
                                                  st.string(set) + "' (" + st.origin(set) + ")"};
               }});
-  s.add_rule({{"mqtt.tls-key-password", "mqtt.tls-key"},
-              "only with mqtt.tls-key",
-              [](const settings& st) -> std::optional<config_error> {
-                if (st.string("mqtt.tls-key-password").empty() ||
-                    !st.string("mqtt.tls-key").empty())
-                  return std::nullopt;
-                return config_error{"mqtt.tls-key-password",
-                                    "mqtt.tls-key-password: is set (" +
-                                        st.origin("mqtt.tls-key-password") +
-                                        ") but mqtt.tls-key is empty (" +
-                                        st.origin("mqtt.tls-key") + ")"};
-              }});
+  s.add_rule(
+      {{"mqtt.tls-key-password", "mqtt.tls-key"},
+       "only with mqtt.tls-key",
+       [](const settings& st) -> std::optional<config_error> {
+         if (st.string("mqtt.tls-key-password").empty() || !st.string("mqtt.tls-key").empty())
+           return std::nullopt;
+         return config_error{"mqtt.tls-key-password", "mqtt.tls-key-password: is set (" +
+                                                          st.origin("mqtt.tls-key-password") +
+                                                          ") but mqtt.tls-key is empty (" +
+                                                          st.origin("mqtt.tls-key") + ")"};
+       }});
   for (std::string key : {"mqtt.tls-ca", "mqtt.tls-certificate", "mqtt.tls-key"})
-    s.add_rule({{key, "mqtt.url"}, "only with an ssl:// mqtt.url",
+    s.add_rule({{key, "mqtt.url"},
+                "only with an ssl:// mqtt.url",
                 [key](const settings& st) -> std::optional<config_error> {
                   const auto& url = st.string("mqtt.url");
                   if (st.string(key).empty() || mqtt::client_options::is_tls_url(url))
