@@ -24,7 +24,7 @@ cluster_member to_member(const member_info& m) {
   cluster_member c;
   c.name = m.name;
   c.incarnation = m.incarnation;
-  c.token_secret = m.token_secret;
+  c.token_key = m.token_key;
   c.host = m.host;
   c.port = m.port;
   c.up_since_ms = m.up_since_ms;
@@ -243,7 +243,7 @@ caf::behavior cluster_manager(self_ptr self, node_context_ptr ctx, caf::actor in
   auto& c = *st.ctx;
   st.self_info.name = c.id.name;
   st.self_info.incarnation = c.id.incarnation;
-  st.self_info.token_secret = c.id.token_secret;
+  st.self_info.token_key = c.id.token_key;
   st.self_info.up_since_ms = wall_now_ms();
   st.self_info.manager = caf::actor_cast<caf::actor>(self);
   for (auto& s : c.shards)

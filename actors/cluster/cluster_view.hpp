@@ -12,6 +12,7 @@
 #include "actors/messages/messages.hpp"
 
 #include "runtime/core/mac.hpp"
+#include "runtime/core/siphash.hpp"
 
 namespace shelfwire {
 
@@ -19,8 +20,8 @@ namespace shelfwire {
 struct cluster_member {
   std::string name;
   uint64_t incarnation = 0;
-  uint64_t token_secret = 0; ///< verifies the reply tokens the member mints
-  std::string host;          ///< its CAF endpoint
+  siphash_key token_key; ///< verifies the reply tokens the member mints
+  std::string host;      ///< its CAF endpoint
   uint16_t port = 0;
   int64_t up_since_ms = 0;          ///< wall clock, ms since the epoch
   bool leaving = false;             ///< draining: holds commands, takes no new ones

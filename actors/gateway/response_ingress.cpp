@@ -69,7 +69,7 @@ caf::behavior response_ingress(self_ptr self, node_context_ptr ctx) {
           return;
         }
         const cluster_member* holder = nullptr;
-        uint64_t secret = ctx.id.token_secret;
+        auto key = ctx.id.token_key;
         if (peek->incarnation != ctx.id.incarnation) {
           if (ctx.naive_replies) {
             mx.replies_dropped_naive.inc(); // the misrouting baseline
@@ -80,9 +80,9 @@ caf::behavior response_ingress(self_ptr self, node_context_ptr ctx) {
             mx.replies_foreign.inc(); // a node that is gone, or a previous run of one
             return;
           }
-          secret = holder->token_secret;
+          key = holder->token_key;
         }
-        auto tok = wire::verify_token(*r->id, secret);
+        auto tok = wire::verify_token(*r->id, key);
         auto shard = tok ? node_context::shard_index_of(tok->command_id) : ~size_t{0};
         auto& shards = holder ? holder->shards : ctx.shards;
         if (!tok || shard >= shards.size()) {

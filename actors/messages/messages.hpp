@@ -29,6 +29,7 @@
 #include "runtime/command/command_spec.hpp"
 #include "runtime/command/outcome.hpp"
 #include "runtime/core/mac.hpp"
+#include "runtime/core/siphash.hpp"
 #include "runtime/routing/route.hpp"
 #include "runtime/wire/contract.hpp"
 #include "runtime/wire/op.hpp"
@@ -113,7 +114,9 @@ struct local_submission {
 struct member_info {
   std::string name;
   uint64_t incarnation = 0;
-  uint64_t token_secret = 0;
+  /// Verifies the reply tokens the member mints: a secret, carried only on
+  /// the cluster link (mutual TLS beyond loopback: docs/security.md).
+  siphash_key token_key;
   std::string host;
   uint16_t port = 0;
   int64_t up_since_ms = 0;
@@ -294,8 +297,8 @@ typename Inspector::result_type inspect(Inspector& f, gateway_reply& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_info& x) {
-  return f(caf::meta::type_name("shelfwire::member_info"), x.name, x.incarnation, x.token_secret,
-           x.host, x.port, x.up_since_ms, x.leaving, x.manager, x.shards, x.intake);
+  return f(caf::meta::type_name("shelfwire::member_info"), x.name, x.incarnation, x.token_key.k0,
+           x.token_key.k1, x.host, x.port, x.up_since_ms, x.leaving, x.manager, x.shards, x.intake);
 }
 
 template <class Inspector>

@@ -104,7 +104,7 @@ node::node(node_options opts)
   ctx->opts = std::move(opts);
   ctx->id.name = ctx->opts.name;
   ctx->id.incarnation = random_u64();
-  ctx->id.token_secret = random_u64();
+  ctx->id.token_key = random_siphash_key();
   ctx->registry = std::make_unique<metrics::registry>();
   ctx->metrics = std::make_unique<node_metrics>(*ctx->registry);
   impl_->ctx = std::move(ctx);

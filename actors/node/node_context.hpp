@@ -22,7 +22,7 @@ namespace shelfwire {
 struct node_identity {
   std::string name;
   uint64_t incarnation = 0;
-  uint64_t token_secret = 0; ///< keys the check of the reply tokens we mint
+  siphash_key token_key; ///< keys the MAC of the reply tokens we mint (random per run)
 };
 
 /// Makes the route source of router number `index` (its own Redis

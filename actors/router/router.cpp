@@ -41,7 +41,7 @@ dispatch_result route_and_publish(self_ptr self, const dispatch_request& req, bo
   }
   wire::action act;
   act.id = wire::encode_token({st.ctx->id.incarnation, req.command_id, req.attempt},
-                              st.ctx->id.token_secret);
+                              st.ctx->id.token_key);
   act.esl = req.cmd.esl;
   act.op = req.cmd.op;
   act.args = req.cmd.args;

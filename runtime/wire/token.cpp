@@ -1,13 +1,11 @@
 #include "runtime/wire/token.hpp"
 
-#include "runtime/core/hash.hpp"
-
 namespace shelfwire::wire {
 
 namespace {
 
-/// Bytes [0..17]: what the check covers.
-constexpr size_t checked_size = 18;
+/// Bytes [0..17]: what the MAC covers.
+constexpr size_t covered_size = 18;
 
 void put_be(char* p, uint64_t v, int n) {
   for (int i = n - 1; i >= 0; --i) {
@@ -23,19 +21,19 @@ uint64_t get_be(const char* p, int n) {
   return v;
 }
 
-uint32_t check_of(std::string_view first_18, uint64_t secret) {
-  return static_cast<uint32_t>(hash_bytes(first_18, secret) & 0xFFFFFFFFu);
+uint64_t mac_of(std::string_view covered, const token_key& key) {
+  return siphash24(key, covered);
 }
 
 } // namespace
 
-std::string encode_token(const reply_token& t, uint64_t secret) {
+std::string encode_token(const reply_token& t, const token_key& key) {
   std::string out(token_size, '\0');
   out[0] = static_cast<char>(token_version);
   put_be(&out[1], t.incarnation, 8);
   put_be(&out[9], t.command_id, 8);
   out[17] = static_cast<char>(t.attempt);
-  put_be(&out[18], check_of(std::string_view{out.data(), checked_size}, secret), 4);
+  put_be(&out[covered_size], mac_of(std::string_view{out.data(), covered_size}, key), 8);
   return out;
 }
 
@@ -49,13 +47,14 @@ std::optional<reply_token> peek_token(std::string_view bytes) {
   return t;
 }
 
-std::optional<reply_token> verify_token(std::string_view bytes, uint64_t secret) {
+std::optional<reply_token> verify_token(std::string_view bytes, const token_key& key) {
   auto t = peek_token(bytes);
   if (!t)
     return std::nullopt;
-  auto want = check_of(bytes.substr(0, checked_size), secret);
-  auto got = static_cast<uint32_t>(get_be(bytes.data() + checked_size, 4));
-  if (want != got)
+  // Constant time: the XOR of the two MACs, tested once.
+  auto want = mac_of(bytes.substr(0, covered_size), key);
+  auto got = get_be(bytes.data() + covered_size, 8);
+  if ((want ^ got) != 0)
     return std::nullopt;
   return t;
 }

@@ -44,7 +44,7 @@ cluster_member test_node::member() const {
   cluster_member m;
   m.name = ctx->id.name;
   m.incarnation = ctx->id.incarnation;
-  m.token_secret = ctx->id.token_secret;
+  m.token_key = ctx->id.token_key;
   m.host = "127.0.0.1";
   m.port = static_cast<uint16_t>(4200 + (ctx->id.incarnation % 100));
   m.up_since_ms = wall_now_ms() - 60'000; // up for a while: not a recent join
@@ -230,7 +230,7 @@ gateway_reply answer_to(const test_node& node, const fake_publisher::published& 
                         uint32_t code) {
   auto act = wire::decode_action(action.payload);
   REQUIRE(act);
-  auto tok = wire::verify_token(act->id, node.ctx->id.token_secret);
+  auto tok = wire::verify_token(act->id, node.ctx->id.token_key);
   REQUIRE(tok);
   auto gw = wire::gateway_of_topic(node.ctx->opts.gateway.topic_prefix, action.topic, "action");
   REQUIRE(gw);

@@ -132,7 +132,7 @@ member_info sample<member_info>(caf::actor_system& sys) {
   member_info m;
   m.name = "node-b";
   m.incarnation = 0xDEADBEEF;
-  m.token_secret = 0x5EC12E7;
+  m.token_key = {0x5EC12E7, 0xC0FFEE};
   m.host = "10.0.0.2";
   m.port = 4270;
   m.up_since_ms = 1'700'000'000'000;

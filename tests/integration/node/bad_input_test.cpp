@@ -58,8 +58,13 @@ TEST_CASE("garbage on response and status topics is counted and changes nothing 
   forged.ack = true;
   REQUIRE(f.emu->publish_response(f.store.gateways[0], forged));
   wire::response foreign = forged; // our layout, another node incarnation
-  foreign.id = std::string(1, '\x01') + std::string(21, '\x02');
+  foreign.id = std::string(1, '\x02') + std::string(25, '\x02');
   REQUIRE(f.emu->publish_response(f.store.gateways[0], foreign));
+  // This node's incarnation and a live-looking command, MAC under a guessed
+  // key: a forgery. Counted, never delivered.
+  wire::response mac_forged = forged;
+  mac_forged.id = wire::encode_token({f.n->incarnation(), 1, 1}, wire::token_key{1, 2});
+  REQUIRE(f.emu->publish_response(f.store.gateways[0], mac_forged));
   wire::response idle;
   idle.esl = f.all_esls()[1];
   idle.ack = true;
@@ -67,9 +72,10 @@ TEST_CASE("garbage on response and status topics is counted and changes nothing 
 
   REQUIRE(wait_until([&] { return f.counter("replies.malformed") >= sent + 1; }, 10s));
   REQUIRE(wait_until([&] { return f.counter("status.malformed") >= sent + 1; }, 10s));
-  REQUIRE(wait_until([&] { return f.counter("replies.bad_token") == 1; }, 10s));
+  REQUIRE(wait_until([&] { return f.counter("replies.bad_token") == 2; }, 10s));
   REQUIRE(wait_until([&] { return f.counter("replies.foreign") == 1; }, 10s));
   REQUIRE(wait_until([&] { return f.counter("replies.unknown") == 1; }, 10s));
+  CHECK(f.counter("replies.delivered") == 0); // the forged token reached no command
 
   // The node still works and the routing table was not disturbed.
   auto r = f.run(sim::make_job("after-garbage", f.all_esls(), 200));
