@@ -160,12 +160,15 @@ int main(int argc, char** argv) {
   c.add("dead-letter-nil-gw", out);
 
   c = target_dir(root, "token");
-  auto tok = sample_token();
+  std::string tok;
+  for (size_t i = 0; i < token_size; ++i)
+    tok += static_cast<char>(i * 11 + 1);
   tok[0] = static_cast<char>(token_version);
-  c.add("v1", tok);
-  c.add("short", tok.substr(0, 21));
+  c.add("current", tok);
+  c.add("short", tok.substr(0, token_size - 1));
   c.add("long", tok + "x");
-  tok[0] = 2;
-  c.add("v2", tok);
+  tok[0] = static_cast<char>(token_version + 1);
+  c.add("next-version", tok);
+  c.add("old-22-bytes", sample_token());
   return 0;
 }

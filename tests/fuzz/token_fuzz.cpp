@@ -1,6 +1,7 @@
 // peek_token: the layout of the `id` a gateway echoes (runtime/wire/token.hpp),
-// read without the secret by whichever node receives the reply. Only the
-// layout is fuzzed here; verify_token/encode_token are being reworked.
+// read without the key by whichever node receives the reply. Only the layout
+// is fuzzed here; the MAC (verify_token) has its own tests
+// (tests/unit/wire/token_test.cpp).
 
 #include <string>
 
@@ -22,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto t = peek_token(input);
   const bool shaped =
       input.size() == token_size && static_cast<unsigned char>(input[0]) == token_version;
-  FUZZ_CHECK(t.has_value() == shaped, "peek_token accepts exactly 22 bytes of version 1");
+  FUZZ_CHECK(t.has_value() == shaped,
+             "peek_token accepts exactly token_size bytes of token_version");
   if (t) {
     FUZZ_CHECK(t->incarnation == get_be(input, 1, 8), "incarnation is bytes [1..8]");
     FUZZ_CHECK(t->command_id == get_be(input, 9, 8), "command id is bytes [9..16]");
