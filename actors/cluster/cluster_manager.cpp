@@ -7,6 +7,7 @@
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/manager.hpp>
 
+#include "actors/inspect/inspector.hpp"
 #include "runtime/core/clock.hpp"
 #include "runtime/log/log.hpp"
 
@@ -293,8 +294,19 @@ caf::behavior cluster_manager(self_ptr self, node_context_ptr ctx, caf::actor in
             st.last_heard_us[name] = steady_now_us();
         learn(self, l, caf::node_id{});
       },
-      [=](inspect_atom) { return self->state.inspector; },
-      [=](inspect_atom, members_atom) { return member_rows(self); },
+      // shelfwire-inspect's entry points: the token is checked like the
+      // inspector's views (refuse_view).
+      [=](inspect_atom, const std::string& token) -> caf::result<caf::actor> {
+        if (auto refused = refuse_view(*self->state.ctx, token))
+          return *refused;
+        return self->state.inspector;
+      },
+      [=](inspect_atom, members_atom,
+          const std::string& token) -> caf::result<std::vector<member_row>> {
+        if (auto refused = refuse_view(*self->state.ctx, token))
+          return *refused;
+        return member_rows(self);
+      },
       [=](leave_atom) {
         auto& st = self->state;
         st.self_info.leaving = true;

@@ -5,10 +5,13 @@
 
 #include <caf/all.hpp>
 
+#include "actors/inspect/access.hpp"
 #include "actors/router/router.hpp"
 #include "runtime/core/clock.hpp"
 #include "runtime/core/constant_time.hpp"
+#include "runtime/core/loopback.hpp"
 #include "runtime/log/log.hpp"
+#include "runtime/log/throttle.hpp"
 
 namespace shelfwire {
 
@@ -268,6 +271,21 @@ void tick(self_ptr self) {
 
 } // namespace
 
+std::optional<caf::error> refuse_view(const node_context& ctx, const std::string& token) {
+  auto access = check_view_access(ctx.opts.inspect, is_loopback(ctx.opts.cluster.bind), token);
+  if (access == view_access::granted)
+    return std::nullopt;
+  ctx.metrics->inspect_refused.inc();
+  static log::throttle throttle{5};
+  uint64_t suppressed = 0;
+  if (throttle.allow(steady_now_us(), suppressed))
+    log::get("inspect")->warn(
+        "view request refused ({}){}",
+        access == view_access::wrong_token ? "wrong token" : "no inspect.read-token set",
+        suppressed ? fmt::format(" ({} more not logged)", suppressed) : std::string{});
+  return caf::make_error(caf::sec::runtime_error, view_refusal(access, ctx.id.name));
+}
+
 caf::behavior inspector(self_ptr self, node_context_ptr ctx, std::vector<named_value> fixed_actors,
                         size_t next_router_index) {
   auto& st = self->state;
@@ -278,17 +296,25 @@ caf::behavior inspector(self_ptr self, node_context_ptr ctx, std::vector<named_v
   tick(self);
   return {
       [=](caf::tick_atom) { tick(self); },
-      [=](inspect_atom, node_atom) {
+      [=](inspect_atom, node_atom, const std::string& token) -> caf::result<node_report> {
+        if (auto refused = refuse_view(*self->state.ctx, token))
+          return *refused;
         auto rp = self->make_response_promise<node_report>();
         node_view(self, rp);
         return rp;
       },
-      [=](inspect_atom, commands_atom, const command_query& q) {
+      [=](inspect_atom, commands_atom, const command_query& q,
+          const std::string& token) -> caf::result<command_list> {
+        if (auto refused = refuse_view(*self->state.ctx, token))
+          return *refused;
         auto rp = self->make_response_promise<command_list>();
         commands_view(self, q, rp);
         return rp;
       },
-      [=](inspect_atom, route_atom, esl_mac esl) {
+      [=](inspect_atom, route_atom, esl_mac esl,
+          const std::string& token) -> caf::result<route_report> {
+        if (auto refused = refuse_view(*self->state.ctx, token))
+          return *refused;
         auto rp = self->make_response_promise<route_report>();
         auto& ctx = *self->state.ctx;
         auto stale_after = ctx.opts.route_table.stale_after_ms;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,12 +17,16 @@ namespace shelfwire {
 /// its control actions. The client reaches it through the cluster manager
 /// on the node's CAF endpoint ((inspect_atom) -> this actor).
 ///
-/// Views (read-only, open to anyone who can reach the endpoint; see
-/// docs/operations.md): (inspect_atom, node_atom) -> node_report, gathered
-/// from the supervisors, the routers and the metrics registry;
-/// (inspect_atom, commands_atom, command_query) -> command_list, the oldest
-/// matching commands of every shard; (inspect_atom, route_atom, esl_mac) ->
-/// route_report, one router's lookup in the RSSI table.
+/// Views (read-only; each request carries a token as its last element: the
+/// node's inspect.read-token or inspect.token — or "" while the node has no
+/// read token and listens on loopback only; see docs/security.md and
+/// docs/operations.md): (inspect_atom, node_atom, token) -> node_report,
+/// gathered from the supervisors, the routers and the metrics registry;
+/// (inspect_atom, commands_atom, command_query, token) -> command_list, the
+/// oldest matching commands of every shard; (inspect_atom, route_atom,
+/// esl_mac, token) -> route_report, one router's lookup in the RSSI table. A
+/// refused request gets an error (caf::sec::runtime_error with the reason),
+/// is counted (inspect.refused) and logged (at most 5 lines a second).
 ///
 /// Control: (scale_atom, pool, size, token, requested_by) -> scale_result. Only with the
 /// node's `inspect.token`; refused (and logged) otherwise. Scaling "routers"
@@ -42,6 +47,12 @@ struct inspector_state {
   int64_t last_mqtt_messages = -1;
   int64_t mqtt_messages_per_s = 0;
 };
+
+/// The error a view request with `token` gets, or nullopt when it may be
+/// answered (actors/inspect/access.hpp); counts and logs refusals. The
+/// cluster manager uses it too (the inspector handle, the members view).
+/// Thread-safe.
+std::optional<caf::error> refuse_view(const node_context& ctx, const std::string& token);
 
 /// Sizes a control action accepts.
 constexpr int32_t max_router_pool_size = 256;

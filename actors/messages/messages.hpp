@@ -486,12 +486,13 @@ CAF_ADD_ATOM(shelfwire, shelfwire, leave_atom, "leave")
 /// answered once the previous owner holds no command for the ESL
 CAF_ADD_ATOM(shelfwire, shelfwire, handoff_atom, "handoff")
 
-/// inspection (shelfwire-inspect): client -> cluster manager: (inspect_atom)
-/// -> caf::actor, the node's inspector; (inspect_atom, members_atom) ->
-/// std::vector<member_row>. Client -> inspector: (inspect_atom, members_atom),
-/// (inspect_atom, node_atom) -> node_report, (inspect_atom, commands_atom,
-/// command_query) -> command_list, (inspect_atom, route_atom, esl_mac) ->
-/// route_report. Inspector -> supervisor: (inspect_atom) -> std::vector<
+/// inspection (shelfwire-inspect): client -> cluster manager: (inspect_atom,
+/// std::string token) -> caf::actor, the node's inspector; (inspect_atom,
+/// members_atom, token) -> std::vector<member_row>. Client -> inspector:
+/// (inspect_atom, node_atom, token) -> node_report, (inspect_atom,
+/// commands_atom, command_query, token) -> command_list, (inspect_atom,
+/// route_atom, esl_mac, token) -> route_report (the token: docs/security.md).
+/// Inspector -> supervisor: (inspect_atom) -> std::vector<
 /// named_value> (commands by state); (inspect_atom, command_query) ->
 /// command_list. Inspector -> router: (inspect_atom) -> router_row;
 /// (lookup_atom, esl_mac) -> route_answer.

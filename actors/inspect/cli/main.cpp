@@ -8,7 +8,9 @@
 //   shelfwire-inspect [OPTIONS] HOST:PORT scale --pool routers --size N [--all]
 //
 // OPTIONS: --json, --watch SECONDS, --timeout-ms MS, --token TOKEN (or the
-// environment variable SHELFWIRE_INSPECT_TOKEN, or --token-file FILE).
+// environment variable SHELFWIRE_INSPECT_TOKEN, or --token-file FILE),
+// --tls-ca FILE --tls-cert FILE --tls-key FILE (a node whose cluster link is
+// mutual TLS).
 // Exit codes: 0 done, 1 the node refused or could not be reached, 2 usage.
 
 #include <algorithm>
@@ -27,12 +29,15 @@
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
+#include <caf/openssl/remote_actor.hpp>
 
 #include "actors/inspect/cli/render.hpp"
 #include "actors/messages/messages.hpp"
 #include "runtime/cluster/ownership.hpp"
 #include "runtime/core/clock.hpp"
 #include "runtime/core/stop_signals.hpp"
+#include "runtime/tls/tls_files.hpp"
 
 namespace {
 
@@ -53,6 +58,8 @@ views:
                                    states: queued handoff ready dispatching awaiting_reply
                                    backing_off awaiting_route
   route ESL                        the routing table's gateways for an ESL, best first
+Views need the node's inspect.read-token or inspect.token (a node without a
+read token that listens on loopback only answers views without one).
 control (needs the node's inspect.token):
   scale --pool routers --size N [--all]
                                    resize the router pool of this node (or of every member)
@@ -61,7 +68,12 @@ options:
   --json               one JSON document per view instead of tables
   --watch SECONDS      show the view again every SECONDS until interrupted
   --timeout-ms MS      how long to wait for the node (default 5000)
-  --token TOKEN        the control token (or SHELFWIRE_INSPECT_TOKEN, or --token-file FILE)
+  --token TOKEN        the read or admin token (or SHELFWIRE_INSPECT_TOKEN, or
+                       --token-file FILE); never put a token on a shared machine's
+                       command line: other users see it in ps
+  --tls-ca FILE --tls-cert FILE --tls-key FILE
+                       mutual TLS to a node with cluster.tls-*: the cluster's CA and a
+                       certificate it signed (e.g. one made for operators)
   --help
 )";
 
@@ -78,6 +90,8 @@ struct cli_options {
   std::string pool;
   int32_t size = 0;
   bool all = false;
+  std::string tls_ca, tls_cert, tls_key;
+  bool tls() const { return !tls_ca.empty(); }
 };
 
 /// An ESL MAC as people type it: 12 hex digits, colons or dashes allowed.
@@ -128,6 +142,12 @@ cli_options parse(int argc, char** argv) {
       if (!in)
         usage_error("--token-file: cannot read '" + path + "'");
       std::getline(in, o.token);
+    } else if (a == "--tls-ca") {
+      o.tls_ca = value(i, a);
+    } else if (a == "--tls-cert") {
+      o.tls_cert = value(i, a);
+    } else if (a == "--tls-key") {
+      o.tls_key = value(i, a);
     } else if (a == "--counters") {
       o.counters = true;
     } else if (a == "--esl") {
@@ -179,14 +199,17 @@ cli_options parse(int argc, char** argv) {
   if (o.view == "scale") {
     if (o.pool.empty() || o.size == 0)
       usage_error("scale: expected --pool routers --size N");
-    if (o.token.empty())
-      if (auto env = std::getenv("SHELFWIRE_INSPECT_TOKEN"))
-        o.token = env;
     if (o.watch_s > 0)
       usage_error("scale: --watch does not apply");
   } else if (o.view != "members" && o.view != "node" && o.view != "commands" && o.view != "route") {
     usage_error("unknown view '" + o.view + "' (members, node, commands, route, scale)");
   }
+  if (o.token.empty())
+    if (auto env = std::getenv("SHELFWIRE_INSPECT_TOKEN"))
+      o.token = env;
+  int tls_given = !o.tls_ca.empty() + !o.tls_cert.empty() + !o.tls_key.empty();
+  if (tls_given != 0 && tls_given != 3)
+    usage_error("--tls-ca, --tls-cert and --tls-key go together (mutual TLS)");
   return o;
 }
 
@@ -194,6 +217,7 @@ cli_options parse(int argc, char** argv) {
 struct session {
   caf::actor_system& sys;
   std::chrono::milliseconds timeout;
+  const cli_options& opts;
   caf::actor manager;
   caf::actor inspector;
 
@@ -203,17 +227,16 @@ struct session {
     if (!eps || eps->size() != 1)
       return "'" + endpoint + "': expected HOST:PORT";
     auto ep = &eps->front();
-    auto m = sys.middleman().remote_actor(ep->host, ep->port);
+    auto m = opts.tls() ? caf::openssl::remote_actor(sys, ep->host, ep->port)
+                        : sys.middleman().remote_actor(ep->host, ep->port);
     if (!m)
       return "cannot reach a node at " + endpoint + ": " + sys.render(m.error());
     manager = *m;
     std::string err;
     caf::scoped_actor self{sys};
-    self->request(manager, timeout, inspect_atom_v)
+    self->request(manager, timeout, inspect_atom_v, opts.token)
         .receive([&](caf::actor& a) { inspector = std::move(a); },
-                 [&](caf::error& e) {
-                   err = "node at " + endpoint + " did not answer: " + sys.render(e);
-                 });
+                 [&](caf::error& e) { err = "node at " + endpoint + ": " + describe(e); });
     if (err.empty() && !inspector)
       err = "node at " + endpoint + " has no inspector";
     return err;
@@ -225,9 +248,20 @@ struct session {
     std::optional<T> out;
     caf::scoped_actor self{sys};
     self->request(dest, timeout, std::forward<Ts>(xs)...)
-        .receive([&](T& x) { out = std::move(x); },
-                 [&](caf::error& e) { err = "the node did not answer: " + sys.render(e); });
+        .receive([&](T& x) { out = std::move(x); }, [&](caf::error& e) { err = describe(e); });
     return out;
+  }
+
+  /// A refusal's reason as the node wrote it; other errors as CAF renders them.
+  std::string describe(const caf::error& e) {
+    if (e == caf::sec::runtime_error && !e.context().empty()) {
+      std::string why;
+      if (e.context().match_elements<std::string>())
+        why = e.context().get_as<std::string>(0);
+      if (!why.empty())
+        return why;
+    }
+    return "the node did not answer: " + sys.render(e);
   }
 };
 
@@ -235,23 +269,25 @@ struct session {
 bool show(session& s, const cli_options& o, std::string& text, std::string& err) {
   auto fmt = o.json ? cli::output_format::json : cli::output_format::table;
   if (o.view == "members") {
-    auto rows = s.ask<std::vector<member_row>>(s.manager, err, inspect_atom_v, members_atom_v);
+    auto rows =
+        s.ask<std::vector<member_row>>(s.manager, err, inspect_atom_v, members_atom_v, o.token);
     if (!rows)
       return false;
     text = cli::render_members(*rows, wall_now_ms(), fmt);
   } else if (o.view == "node") {
-    auto r = s.ask<node_report>(s.inspector, err, inspect_atom_v, node_atom_v);
+    auto r = s.ask<node_report>(s.inspector, err, inspect_atom_v, node_atom_v, o.token);
     if (!r)
       return false;
     text = cli::render_node(*r, wall_now_ms(), fmt, o.counters);
   } else if (o.view == "commands") {
-    auto l = s.ask<command_list>(s.inspector, err, inspect_atom_v, commands_atom_v, o.query);
+    auto l =
+        s.ask<command_list>(s.inspector, err, inspect_atom_v, commands_atom_v, o.query, o.token);
     if (!l)
       return false;
     text = cli::render_commands(*l, fmt);
   } else if (o.view == "route") {
     auto r = s.ask<route_report>(s.inspector, err, inspect_atom_v, route_atom_v,
-                                 *parse_mac(o.route_esl));
+                                 *parse_mac(o.route_esl), o.token);
     if (!r)
       return false;
     text = cli::render_route(*r, fmt);
@@ -271,14 +307,14 @@ int run_scale(caf::actor_system& sys, const cli_options& o) {
   std::chrono::milliseconds timeout{o.timeout_ms};
   std::vector<std::string> endpoints{o.endpoint};
   if (o.all) {
-    session first{sys, timeout, {}, {}};
+    session first{sys, timeout, o, {}, {}};
     if (auto err = first.connect(o.endpoint); !err.empty()) {
       std::cerr << "shelfwire-inspect: " << err << "\n";
       return 1;
     }
     std::string err;
-    auto rows =
-        first.ask<std::vector<member_row>>(first.manager, err, inspect_atom_v, members_atom_v);
+    auto rows = first.ask<std::vector<member_row>>(first.manager, err, inspect_atom_v,
+                                                   members_atom_v, o.token);
     if (!rows) {
       std::cerr << "shelfwire-inspect: " << err << "\n";
       return 1;
@@ -290,7 +326,7 @@ int run_scale(caf::actor_system& sys, const cli_options& o) {
   std::vector<std::pair<std::string, scale_result>> results;
   bool ok = true;
   for (auto& ep : endpoints) {
-    session s{sys, timeout, {}, {}};
+    session s{sys, timeout, o, {}, {}};
     scale_result r;
     if (auto err = s.connect(ep); !err.empty()) {
       r.error = control_errc::unavailable;
@@ -326,11 +362,23 @@ int main(int argc, char** argv) {
   caf::actor_system_config cfg;
   cfg.add_message_types<caf::id_block::shelfwire>();
   cfg.load<caf::io::middleman>();
+  if (o.tls()) {
+    // Checked here: caf_openssl raises inside its I/O loop on a bad file.
+    if (auto p = tls::check_tls_files({o.tls_ca, o.tls_cert, o.tls_key, {}})) {
+      auto flag = p->file == "ca" ? "--tls-ca" : p->file == "key" ? "--tls-key" : "--tls-cert";
+      std::cerr << "shelfwire-inspect: " << flag << ": " << p->what << "\n";
+      return 2;
+    }
+    cfg.load<caf::openssl::manager>();
+    cfg.openssl_cafile = o.tls_ca;
+    cfg.openssl_certificate = o.tls_cert;
+    cfg.openssl_key = o.tls_key;
+  }
   cfg.set("scheduler.max-threads", 2);
   caf::actor_system sys{cfg};
   if (o.view == "scale")
     return run_scale(sys, o);
-  session s{sys, std::chrono::milliseconds{o.timeout_ms}, {}, {}};
+  session s{sys, std::chrono::milliseconds{o.timeout_ms}, o, {}, {}};
   if (auto err = s.connect(o.endpoint); !err.empty()) {
     std::cerr << "shelfwire-inspect: " << err << "\n";
     return 1;
