@@ -11,8 +11,11 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <random>
 #include <string>
@@ -25,6 +28,7 @@
 #include "runtime/core/clock.hpp"
 #include "runtime/core/stop_signals.hpp"
 #include "runtime/log/log.hpp"
+#include "runtime/mqtt/client_options.hpp"
 
 namespace {
 
@@ -36,6 +40,25 @@ int fail(int code, const std::string& what, bool hint = false) {
   if (hint)
     std::cerr << "(see shelfwire-submit --help)\n";
   return code;
+}
+
+/// The file's content, one trailing newline (LF or CRLF) dropped; at most 64 KiB.
+expected<std::string, std::string> read_password_file(const std::string& path) {
+  std::ifstream in{path, std::ios::binary};
+  if (!in)
+    return unexpected{"--password-file: cannot read '" + path + "': " + std::strerror(errno)};
+  std::string pw;
+  char buf[4096];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    pw.append(buf, static_cast<size_t>(in.gcount()));
+    if (pw.size() > 65536)
+      return unexpected{"--password-file: '" + path + "' is larger than 64 KiB"};
+  }
+  if (!pw.empty() && pw.back() == '\n')
+    pw.pop_back();
+  if (!pw.empty() && pw.back() == '\r')
+    pw.pop_back();
+  return pw;
 }
 
 std::string host_name() {
@@ -55,6 +78,9 @@ session_settings settings_of(const submit_options& o, const std::string& job, st
   s.mqtt.username = o.username;
   if (const char* pw = std::getenv("SHELFWIRE_MQTT_PASSWORD"))
     s.mqtt.password = pw;
+  s.mqtt.tls_ca = o.tls_ca;
+  s.mqtt.tls_certificate = o.tls_cert;
+  s.mqtt.tls_key = o.tls_key;
   s.mqtt.connect_timeout_ms = static_cast<int>(std::max<int64_t>(1000, o.connect_timeout_ms));
   s.mqtt.reconnect_min_ms = 100;
   s.mqtt.reconnect_max_ms = 2000;
@@ -104,14 +130,26 @@ int main(int argc, char** argv) {
   if (!payload)
     return fail(exit_code::usage, payload.error());
 
+  auto settings = settings_of(o, job.job, std::move(*payload), job.commands.size(), random);
+  if (!o.password_file.empty()) {
+    auto pw = read_password_file(o.password_file);
+    if (!pw)
+      return fail(exit_code::usage, pw.error());
+    settings.mqtt.password = std::move(*pw);
+  }
+  // TLS files: before any thread, named by their flags.
+  if (auto problem =
+          mqtt::check_tls_options(settings.mqtt, {"--mqtt", "--tls-ca", "--tls-cert", "--tls-key"});
+      !problem.empty())
+    return fail(exit_code::usage, problem, true);
+
   stop_signals signals; // before any thread exists (spdlog, paho, ours)
   log::log_options lo;
   lo.level = o.verbose ? "info" : "error";
   lo.process_name = "shelfwire-submit";
   if (auto err = log::setup(lo); !err.empty())
     return fail(exit_code::usage, err);
-  auto r = run_session(settings_of(o, job.job, std::move(*payload), job.commands.size(), random),
-                       signals);
+  auto r = run_session(std::move(settings), signals);
   if (!r.connected)
     return fail(exit_code::no_broker, r.error);
   auto& sum = r.summary;

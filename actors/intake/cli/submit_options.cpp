@@ -38,11 +38,20 @@ the job:
                        the nodes' intake.max-payload-bytes)
 
 the broker:
-  --mqtt URL           tcp://host:port (default tcp://127.0.0.1:1883)
+  --mqtt URL           tcp://host:port, or ssl://host:port for TLS (the broker's
+                       certificate is verified, and must name the host)
+                       (default tcp://127.0.0.1:1883)
   --prefix PREFIX      the nodes' intake.topic-prefix (default esl/jobs)
   --client-id ID       MQTT client id (default shelfwire-submit-<pid>-<random>)
   --username NAME      MQTT user name; the password is read from the environment
-                       variable SHELFWIRE_MQTT_PASSWORD
+                       variable SHELFWIRE_MQTT_PASSWORD, or from --password-file
+  --password-file PATH the MQTT password: the file's content (one trailing newline
+                       dropped); wins over SHELFWIRE_MQTT_PASSWORD
+  --tls-ca PATH        with ssl://: PEM file of the CA that signs the broker's
+                       certificate (default: the system's CA store)
+  --tls-cert PATH      with ssl://: PEM client certificate, for brokers that ask
+                       for one (with --tls-key)
+  --tls-key PATH       the private key of --tls-cert (not encrypted)
   --connect-timeout-ms MS
                        how long to try to reach the broker (default 5000)
 
@@ -74,10 +83,12 @@ exit codes:
 
 bool valid_broker_url(const std::string& url) {
   std::string_view rest{url};
-  if (rest.rfind("tcp://", 0) == 0)
+  if (rest.rfind("tcp://", 0) == 0 || rest.rfind("ssl://", 0) == 0)
     rest.remove_prefix(6);
   else if (rest.rfind("mqtt://", 0) == 0)
     rest.remove_prefix(7);
+  else if (rest.rfind("mqtts://", 0) == 0)
+    rest.remove_prefix(8);
   else
     return false;
   auto colon = rest.rfind(':');
@@ -132,7 +143,7 @@ std::string set_value(submit_options& o, const std::string& flag, const std::str
     return num(1024, int64_t{1} << 30, o.limits.max_payload_bytes);
   } else if (flag == "--mqtt") {
     if (!valid_broker_url(v))
-      return "--mqtt: expected tcp://host:port, got '" + v + "'";
+      return "--mqtt: expected tcp://host:port or ssl://host:port, got '" + v + "'";
     o.mqtt_url = v;
   } else if (flag == "--prefix") {
     if (v.empty() || v.find_first_of("+#") != std::string::npos || v.back() == '/')
@@ -145,6 +156,14 @@ std::string set_value(submit_options& o, const std::string& flag, const std::str
     o.client_id = v;
   } else if (flag == "--username") {
     o.username = v;
+  } else if (flag == "--password-file") {
+    o.password_file = v;
+  } else if (flag == "--tls-ca") {
+    o.tls_ca = v;
+  } else if (flag == "--tls-cert") {
+    o.tls_cert = v;
+  } else if (flag == "--tls-key") {
+    o.tls_key = v;
   } else if (flag == "--connect-timeout-ms") {
     return num(100, 3'600'000, o.connect_timeout_ms);
   } else if (flag == "--receipt-timeout-ms") {
@@ -166,6 +185,7 @@ bool takes_value(const std::string& flag) {
   static const char* const flags[] = {
       "--file", "--format", "--esl", "--op", "--arg", "--job", "--max-commands",
       "--max-payload-bytes", "--mqtt", "--prefix", "--client-id", "--username",
+      "--password-file", "--tls-ca", "--tls-cert", "--tls-key",
       "--connect-timeout-ms", "--receipt-timeout-ms", "--max-submits", "--timeout-ms",
       "--show-failed"};
   // clang-format on

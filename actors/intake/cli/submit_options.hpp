@@ -24,8 +24,13 @@ struct submit_options {
   // The broker.
   std::string mqtt_url = "tcp://127.0.0.1:1883";
   std::string prefix = "esl/jobs";
-  std::string client_id; ///< "" = generated
-  std::string username;  ///< the password comes from SHELFWIRE_MQTT_PASSWORD
+  std::string client_id;     ///< "" = generated
+  std::string username;      ///< the password comes from SHELFWIRE_MQTT_PASSWORD
+  std::string password_file; ///< else the password is this file's content
+  // TLS (ssl:// URLs): files checked by main before connecting.
+  std::string tls_ca;   ///< "" = the system's CA store
+  std::string tls_cert; ///< with tls_key: a client certificate
+  std::string tls_key;
   int64_t connect_timeout_ms = 5'000;
   // Waiting.
   int64_t receipt_timeout_ms = 5'000;
@@ -46,7 +51,8 @@ extern const char* const usage_text;
 /// value as the next argument or after '=' (--timeout-ms=0).
 expected<submit_options, std::string> parse_options(const std::vector<std::string>& argv);
 
-/// "tcp://host:port" or "mqtt://host:port" with a port in 1..65535.
+/// "tcp://host:port" or "mqtt://host:port", or with TLS "ssl://host:port" or
+/// "mqtts://host:port", with a port in 1..65535.
 bool valid_broker_url(const std::string& url);
 
 } // namespace shelfwire::submit

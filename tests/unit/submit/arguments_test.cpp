@@ -166,5 +166,20 @@ TEST_CASE("submit: the command line") {
   CHECK(contains(options_error({"--file", "x", "--json=yes"}), "--json takes no value"));
   CHECK(contains(options_error({"--file", "x", "--quiet", "--verbose"}), "--quiet excludes"));
   CHECK(valid_broker_url("mqtt://127.0.0.1:1883"));
-  CHECK_FALSE(valid_broker_url("ssl://127.0.0.1:8883"));
+  CHECK(valid_broker_url("ssl://127.0.0.1:8883"));
+  CHECK(valid_broker_url("mqtts://broker:8883"));
+  CHECK_FALSE(valid_broker_url("tls://127.0.0.1:8883"));
+  CHECK_FALSE(valid_broker_url("ssl://broker"));
+}
+
+TEST_CASE("submit: TLS and password-file flags") {
+  auto o = parse_options({"shelfwire-submit", "--file", "x", "--mqtt", "ssl://broker:8883",
+                          "--tls-ca", "ca.pem", "--tls-cert=c.pem", "--tls-key", "c.key",
+                          "--password-file", "/run/secrets/mqtt"});
+  REQUIRE(o);
+  CHECK(o->mqtt_url == "ssl://broker:8883");
+  CHECK(o->tls_ca == "ca.pem");
+  CHECK(o->tls_cert == "c.pem");
+  CHECK(o->tls_key == "c.key");
+  CHECK(o->password_file == "/run/secrets/mqtt");
 }
