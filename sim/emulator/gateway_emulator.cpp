@@ -39,7 +39,9 @@ struct gateway_emulator::impl {
   metrics::counter& duplicates;
   metrics::counter& foreign;
   metrics::counter& malformed;
-  std::unique_ptr<mqtt::client> client;
+  /// One client for all gateways, or one per gateway (client_per_gateway).
+  std::vector<std::unique_ptr<mqtt::client>> clients;
+  std::unordered_map<gw_mac, mqtt::client*> client_of; ///< with client_per_gateway
 
   mutable std::mutex mtx; // behaviours, observations, rng
   std::unordered_map<gw_mac, gateway_behavior> behaviors;
@@ -95,6 +97,12 @@ struct gateway_emulator::impl {
       behaviors[gw] = gateway_behavior{};
   }
 
+  /// The connection that speaks for `gw`.
+  mqtt::client& client_for(gw_mac gw) {
+    auto i = client_of.find(gw);
+    return i != client_of.end() ? *i->second : *clients.front();
+  }
+
   void send_reply(gw_mac gw, const wire::response& r) {
     if (opts.record_observations) {
       std::lock_guard<std::mutex> g{mtx};
@@ -104,7 +112,7 @@ struct gateway_emulator::impl {
     }
     std::string payload;
     wire::encode(r, payload);
-    if (client->publish(wire::response_topic(opts.topic_prefix, gw), payload, 1) ==
+    if (client_for(gw).publish(wire::response_topic(opts.topic_prefix, gw), payload, 1) ==
         mqtt::publish_errc::ok)
       replies.inc();
   }
@@ -234,22 +242,53 @@ gateway_emulator::~gateway_emulator() {
 
 bool gateway_emulator::start() {
   auto& d = *impl_;
-  d.client = std::make_unique<mqtt::client>(d.opts.mqtt, d.reg, "emu.mqtt.");
-  d.client->subscribe(d.opts.topic_prefix + "/+/action", 1,
-                      [this](mqtt::message&& m) { impl_->on_action(std::move(m)); });
+  if (!d.clients.empty())
+    return false; // started before
+  auto on_action = [this](mqtt::message&& m) { impl_->on_action(std::move(m)); };
+  if (!d.opts.client_per_gateway || d.opts.gateways.empty()) {
+    d.clients.push_back(std::make_unique<mqtt::client>(d.opts.mqtt, d.reg, "emu.mqtt."));
+    d.clients.back()->subscribe(d.opts.topic_prefix + "/+/action", 1, on_action);
+  } else {
+    for (auto gw : d.opts.gateways) {
+      const auto mac = gw.to_string();
+      auto o = d.opts.mqtt;
+      o.client_id += "-" + mac;
+      o.username = mac;
+      o.password = d.opts.gateway_password;
+      for (auto at = o.password.find("{gw}"); at != std::string::npos;
+           at = o.password.find("{gw}", at + mac.size()))
+        o.password.replace(at, 4, mac);
+      d.clients.push_back(std::make_unique<mqtt::client>(std::move(o), d.reg, "emu.mqtt."));
+      d.clients.back()->subscribe(wire::action_topic(d.opts.topic_prefix, gw), 1, on_action);
+      d.client_of[gw] = d.clients.back().get();
+    }
+  }
   d.timer_thread = std::thread{[this] { impl_->timer_loop(); }};
-  return d.client->start();
+  bool ok = true;
+  for (auto& c : d.clients)
+    ok = c->start() && ok;
+  return ok;
 }
 
 bool gateway_emulator::wait_ready(std::chrono::milliseconds timeout) {
-  return impl_->client && impl_->client->wait_ready(timeout);
+  auto& d = *impl_;
+  if (d.clients.empty())
+    return false;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (auto& c : d.clients) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (!c->wait_ready(std::max(left, std::chrono::milliseconds{0})))
+      return false;
+  }
+  return true;
 }
 
 void gateway_emulator::stop() {
   auto& d = *impl_;
   d.stop_advertising();
-  if (d.client)
-    d.client->stop();
+  for (auto& c : d.clients)
+    c->stop();
   {
     std::lock_guard<std::mutex> g{d.tmtx};
     d.stopping = true;
@@ -299,7 +338,7 @@ size_t gateway_emulator::advertise_all() {
                    adv.begin() + static_cast<ptrdiff_t>(end));
       wire::encode(s, payload);
       // QoS 1 here (the contract says 0) so a test's table converges for sure.
-      if (d.client->publish(wire::status_topic(d.opts.topic_prefix, gw), payload, 1) ==
+      if (d.client_for(gw).publish(wire::status_topic(d.opts.topic_prefix, gw), payload, 1) ==
           mqtt::publish_errc::ok)
         n += s.adv.size();
     }
@@ -336,14 +375,18 @@ void gateway_emulator::advertise_every(std::chrono::milliseconds interval) {
 }
 
 bool gateway_emulator::publish_raw(const std::string& topic, const std::string& payload, int qos) {
-  return impl_->client->publish(topic, payload, qos) == mqtt::publish_errc::ok;
+  auto& d = *impl_;
+  return !d.clients.empty() &&
+         d.clients.front()->publish(topic, payload, qos) == mqtt::publish_errc::ok;
 }
 
 bool gateway_emulator::publish_response(gw_mac gw, const wire::response& r) {
   std::string payload;
   wire::encode(r, payload);
-  return impl_->client->publish(wire::response_topic(impl_->opts.topic_prefix, gw), payload, 1) ==
-         mqtt::publish_errc::ok;
+  auto& d = *impl_;
+  return !d.clients.empty() &&
+         d.client_for(gw).publish(wire::response_topic(d.opts.topic_prefix, gw), payload, 1) ==
+             mqtt::publish_errc::ok;
 }
 
 uint64_t gateway_emulator::actions_for(esl_mac esl) const {

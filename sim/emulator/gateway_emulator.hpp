@@ -40,6 +40,16 @@ struct emulated_esl {
 
 struct emulator_options {
   mqtt::client_options mqtt; ///< client_id is the emulator's
+  /// One MQTT connection per gateway instead of one for all, as real
+  /// gateways connect: each logs in with its MAC as user name (mqtt.username
+  /// is not used) and `gateway_password` ("{gw}" in it replaced by the MAC),
+  /// subscribes only to its own action topic and publishes only its own
+  /// responses and status: what a broker with per-gateway ACLs demands
+  /// (config/examples/mosquitto/acl). Client ids {mqtt.client_id}-{MAC}; the
+  /// connections share the "emu.mqtt." metrics. A thread per gateway: for
+  /// tests and demos, not for thousands of gateways.
+  bool client_per_gateway = false;
+  std::string gateway_password;
   std::string topic_prefix = "/gw";
   std::vector<gw_mac> gateways;       ///< the gateways this emulator plays
   std::vector<emulated_esl> esls;     ///< for status adverts

@@ -23,6 +23,9 @@ namespace {
 struct emu_cli {
   std::string url = "tcp://127.0.0.1:1883";
   std::string client_id = "shelfwire-gw-emu";
+  shelfwire::mqtt::client_options tls; ///< user, password and the tls_* fields
+  bool client_per_gateway = false;
+  std::string gateway_password;
   std::string topic_prefix = "/gw";
   int64_t gateways = 10;
   int64_t esls = 1000;
@@ -42,11 +45,43 @@ const shelfwire::config::schema<emu_cli>& emu_schema() {
                       "Emulated BLE gateways for shelfwire (docs/gateway-contract.md)."};
     s.add_section("mqtt", "The broker.");
     s.string(
-        "mqtt.url", [](auto& o) -> auto& { return o.url; }, "Broker address.", "tcp://host:port",
-        [](std::string_view v) { return validators::tcp_url(v); });
+        "mqtt.url", [](auto& o) -> auto& { return o.url; }, "Broker address.",
+        "tcp://host:port or ssl://host:port",
+        [](std::string_view v) { return validators::broker_url(v); });
     s.string(
         "mqtt.client-id", [](auto& o) -> auto& { return o.client_id; },
-        "MQTT client id of the emulator.");
+        "MQTT client id of the emulator (with client-per-gateway: {id}-{MAC}).");
+    s.string(
+        "mqtt.username", [](auto& o) -> auto& { return o.tls.username; },
+        "User name of the one connection; empty: none. Not used with client-per-gateway.");
+    s.string(
+        "mqtt.password", [](auto& o) -> auto& { return o.tls.password; },
+        "Password of the one connection; empty: none.");
+    s.mark_secret("mqtt.password");
+    s.boolean(
+        "mqtt.client-per-gateway", [](auto& o) -> auto& { return o.client_per_gateway; },
+        "One connection per gateway, logged in as its MAC with mqtt.gateway-password, each "
+        "on its own topics only (for brokers with per-gateway ACLs).");
+    s.string(
+        "mqtt.gateway-password", [](auto& o) -> auto& { return o.gateway_password; },
+        "With client-per-gateway: every gateway's password; {gw} in it becomes the MAC.");
+    s.mark_secret("mqtt.gateway-password");
+    s.string(
+        "mqtt.tls-ca", [](auto& o) -> auto& { return o.tls.tls_ca; },
+        "With ssl://: PEM file of the CA of the broker's certificate; empty: the system's.");
+    s.string(
+        "mqtt.tls-certificate", [](auto& o) -> auto& { return o.tls.tls_certificate; },
+        "With ssl://: PEM client certificate (with mqtt.tls-key); empty: none.");
+    s.string(
+        "mqtt.tls-key", [](auto& o) -> auto& { return o.tls.tls_key; },
+        "PEM private key of mqtt.tls-certificate.");
+    s.string(
+        "mqtt.tls-key-password", [](auto& o) -> auto& { return o.tls.tls_key_password; },
+        "Passphrase of an encrypted mqtt.tls-key.");
+    s.mark_secret("mqtt.tls-key-password");
+    s.boolean(
+        "mqtt.tls-verify-host", [](auto& o) -> auto& { return o.tls.tls_verify_host; },
+        "Check that the broker's certificate names the URL's host.");
     s.add_section("gateway", "The gateway contract.");
     s.string(
         "gateway.topic-prefix", [](auto& o) -> auto& { return o.topic_prefix; },
@@ -106,8 +141,15 @@ int main(int argc, char** argv) {
   auto eo = sim::gateway_emulator::simple_store(
       static_cast<size_t>(o.gateways), static_cast<size_t>(o.esls),
       static_cast<size_t>(o.extra_hearers), static_cast<uint64_t>(o.seed));
+  eo.mqtt = o.tls;
   eo.mqtt.url = o.url;
   eo.mqtt.client_id = o.client_id;
+  eo.client_per_gateway = o.client_per_gateway;
+  eo.gateway_password = o.gateway_password;
+  if (auto problem = mqtt::check_tls_options(eo.mqtt); !problem.empty()) {
+    std::cerr << "shelfwire-gw-emu: " << problem << "\n";
+    return 2;
+  }
   eo.topic_prefix = o.topic_prefix;
   eo.adverts_per_status = static_cast<uint32_t>(o.adverts_per_status);
   eo.record_observations = false; // nobody reads them in this process
