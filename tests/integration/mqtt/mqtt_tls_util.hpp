@@ -59,15 +59,19 @@ inline void run(const std::string& cmd) {
     throw std::runtime_error("failed: " + cmd);
 }
 
-/// Gateway MACs for the tests (users of the ACL's %u patterns).
-inline const std::string gw_a = "AA0000000001";
-inline const std::string gw_b = "AA0000000002";
+/// Gateway MACs for the tests (users of the ACL's %u patterns): the first
+/// two of gateway_emulator::simple_store.
+inline const std::string gw_a = "AA0000000000";
+inline const std::string gw_b = "AA0000000001";
+/// The emulator's --mqtt.gateway-password: gateway X's password is "pw-X".
+inline const std::string gateway_password_pattern = "pw-{gw}";
 
 /// Users and their passwords in the test password file.
 inline const std::map<std::string, std::string>& users() {
   static const std::map<std::string, std::string> u = {
       {"shelfwire-node", "node-secret"},
       {"shelfwire-producer", "producer-secret"},
+      {"shelfwire-monitor", "monitor-secret"},
       {gw_a, "pw-" + gw_a},
       {gw_b, "pw-" + gw_b},
   };

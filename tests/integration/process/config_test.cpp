@@ -46,8 +46,8 @@ const bad_config bad_configs[] = {
     {"bad boolean", nullptr, "--mqtt.tcp-nodelay=yes",
      "mqtt.tcp-nodelay: expected true or false, got 'yes' (command line)"},
     {"bad URL", nullptr, "--mqtt.url=localhost:1883",
-     "mqtt.url: expected tcp://host:port with port in [1, 65535], got 'localhost:1883' (command "
-     "line)"},
+     "mqtt.url: expected tcp://host:port or ssl://host:port with port in [1, 65535], got "
+     "'localhost:1883' (command line)"},
     {"bad integer list", nullptr, "--commands.retry-on-codes=1,300",
      "commands.retry-on-codes: expected a list of integers, each in [0, 255], got '1,300' "
      "(command line)"},
