@@ -21,13 +21,21 @@
 // ownership, replies land on any member, and the run also prints the
 // latency of one CAF hop under load (`cluster.hop_us`: a reply forwarded by
 // another member's ingress -> this node's supervisor).
+//
+// With --bench.mqtt-tls=both the whole run is done twice, on fresh servers:
+// plain MQTT first, then every MQTT link (node, other members, emulator) over
+// TLS (ssl://, certificates from scripts/make-test-certs.sh): the cost of TLS,
+// measured in the same run. The ceiling is the plain one in both (rawmq
+// speaks no TLS).
 
 #include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -67,6 +75,7 @@ struct bench_options {
   std::string rawmq; ///< empty: next to this binary
   std::string scheduler_policy = "sharing";
   std::string log_level = "warn";
+  std::string mqtt_tls = "off";
 };
 
 const config::schema<bench_options>& bench_schema() {
@@ -93,6 +102,10 @@ const config::schema<bench_options>& bench_schema() {
     s.string(
         "bench.rawmq", [](auto& o) -> auto& { return o.rawmq; },
         "Path of the raw MQTT client; empty = next to this binary.");
+    s.enumeration(
+        "bench.mqtt-tls", [](auto& o) -> auto& { return o.mqtt_tls; }, {"off", "on", "both"},
+        "MQTT links over TLS: off (tcp://), on (ssl:// for the node, members and emulator), "
+        "both (plain, then TLS, on fresh servers in the same run).");
     s.add_section("store", "The emulated store.");
     s.integer(
         "store.gateways", [](auto& o) -> auto& { return o.gateways; }, 1, 4096, "Gateways.");
@@ -189,10 +202,56 @@ run_result drive(node& n, const std::vector<esl_mac>& esls, int64_t total, int64
   return r;
 }
 
+/// Test certificates for the TLS run (ca.pem, broker.pem/.key).
+struct bench_certs {
+  sim::temp_dir dir;
+  bool ok = false;
+  bench_certs() {
+    auto cmd = "'" + std::string{SHELFWIRE_SOURCE_DIR} + "/scripts/make-test-certs.sh' '" +
+               dir.path() + "' broker >/dev/null";
+    ok = std::system(cmd.c_str()) == 0;
+  }
+};
+
+/// The broker of one run: plain, or a TLS listener (what the clients use)
+/// plus a plain one on loopback for the ceiling.
+std::unique_ptr<sim::mosquitto_server> make_broker(const bench_certs* tls, uint16_t& plain_port) {
+  if (!tls) {
+    auto b = std::make_unique<sim::mosquitto_server>();
+    plain_port = b->port();
+    return b;
+  }
+  plain_port = sim::free_port();
+  const auto pp = plain_port;
+  return std::make_unique<sim::mosquitto_server>([tls, pp](uint16_t port) {
+    // Started as root, mosquitto reads its files as the user mosquitto: the
+    // certificates sit in this process's private temporary directory.
+    return std::string{::geteuid() == 0 ? "user root\n" : ""} +
+           "per_listener_settings false\n"
+           "allow_anonymous true\n"
+           "listener " +
+           std::to_string(port) +
+           " 127.0.0.1\n"
+           "cafile " +
+           tls->dir.file("ca.pem") + "\ncertfile " + tls->dir.file("broker.pem") + "\nkeyfile " +
+           tls->dir.file("broker.key") +
+           "\ntls_version tlsv1.2\n"
+           "listener " +
+           std::to_string(pp) + " 127.0.0.1\n" + sim::mosquitto_tuning();
+  });
+}
+
 /// Everything the benchmark starts. Destroyed in reverse: the emulator and
 /// the other members before the in-process node, all before the servers.
 struct bench_env {
-  sim::mosquitto_server broker;
+  explicit bench_env(const bench_certs* tls)
+      : broker(make_broker(tls, plain_port))
+      , url((tls ? "ssl://127.0.0.1:" : "tcp://127.0.0.1:") + std::to_string(broker->port()))
+      , tls_ca(tls ? tls->dir.file("ca.pem") : "") {}
+  uint16_t plain_port = 0; ///< the ceiling's (the TLS broker's second listener)
+  std::unique_ptr<sim::mosquitto_server> broker;
+  std::string url;    ///< what the node, members and emulator use
+  std::string tls_ca; ///< with TLS
   sim::redis_server redis;
   sim::temp_dir dir;
   std::unique_ptr<node> n;                 ///< the node under test, in this process
@@ -212,7 +271,7 @@ std::map<int64_t, sim::ceiling> measure_ceilings(const bench_options& o, bench_e
   if (have_rawmq && o.ceiling_requests > 0)
     for (auto c : o.in_flight) {
       auto n = c == 1 ? std::min<int64_t>(o.ceiling_requests, 10'000) : o.ceiling_requests;
-      ceilings[c] = sim::measure_ceiling(rawmq, env.broker.port(), n, c, env.dir.path());
+      ceilings[c] = sim::measure_ceiling(rawmq, env.plain_port, n, c, env.dir.path());
     }
   return ceilings;
 }
@@ -222,7 +281,8 @@ std::map<int64_t, sim::ceiling> measure_ceilings(const bench_options& o, bench_e
 bool start_node(const bench_options& o, const log::log_options& lo, bench_env& env) {
   node_options no;
   no.name = "bench-node";
-  no.mqtt.url = env.broker.url();
+  no.mqtt.url = env.url;
+  no.mqtt.tls_ca = env.tls_ca;
   no.redis.port = env.redis.port();
   no.routers.pool_size = static_cast<int>(o.routers);
   no.commands.supervisors = static_cast<int>(o.supervisors);
@@ -252,8 +312,8 @@ bool start_members(const bench_options& o, bench_env& env) {
   for (int64_t k = 2; k <= o.cluster_nodes; ++k) {
     auto name = "bench-node-" + std::to_string(k);
     env.members.push_back(sim::child_process::start(
-        {sim::build_binary("shelfwire-node"), "--node.name=" + name,
-         "--mqtt.url=" + env.broker.url(), "--redis.port=" + std::to_string(env.redis.port()),
+        {sim::build_binary("shelfwire-node"), "--node.name=" + name, "--mqtt.url=" + env.url,
+         "--mqtt.tls-ca=" + env.tls_ca, "--redis.port=" + std::to_string(env.redis.port()),
          "--cluster.seeds=127.0.0.1:" + std::to_string(env.cluster_port), "--routing.consume=false",
          "--intake.enabled=false", "--routers.pool-size=" + std::to_string(o.routers),
          "--commands.supervisors=" + std::to_string(o.supervisors),
@@ -277,9 +337,10 @@ bool start_members(const bench_options& o, bench_env& env) {
 /// and waits until every advert is in Redis; false (with a message) if not.
 bool start_emulator(const bench_options& o, bench_env& env) {
   env.emu = sim::child_process::start(
-      {sim::build_binary("shelfwire-gw-emu"), "--mqtt.url=" + env.broker.url(),
-       "--store.gateways=" + std::to_string(o.gateways), "--store.esls=" + std::to_string(o.esls),
-       "--store.extra-hearers=1", "--log.level=info", "--log.stats-interval-ms=1000"},
+      {sim::build_binary("shelfwire-gw-emu"), "--mqtt.url=" + env.url,
+       "--mqtt.tls-ca=" + env.tls_ca, "--store.gateways=" + std::to_string(o.gateways),
+       "--store.esls=" + std::to_string(o.esls), "--store.extra-hearers=1", "--log.level=info",
+       "--log.stats-interval-ms=1000"},
       env.dir.file("emulator.log"));
   auto& m = env.n->metrics();
   auto adverts = static_cast<uint64_t>(o.esls * 2);
@@ -334,16 +395,20 @@ bool measure_level(const bench_options& o, bench_env& env, const std::vector<esl
     drive(n, esls, o.warmup, c);
   auto hop0 = n.metrics().get_histogram("cluster.hop_us").snapshot();
   auto cpu_self0 = sim::cpu_seconds(-1), cpu_emu0 = sim::cpu_seconds(env.emu->pid());
+  auto cpu_broker0 = sim::cpu_seconds(env.broker->pid());
   auto r = drive(n, esls, o.commands, c);
   auto cpu_self = sim::cpu_seconds(-1) - cpu_self0;
   auto cpu_emu = sim::cpu_seconds(env.emu->pid()) - cpu_emu0;
+  auto cpu_broker = sim::cpu_seconds(env.broker->pid()) - cpu_broker0;
   std::printf("%-9lld %10.0f %9.3f %9.3f %9.3f %9.2f %10.3f | %10.0f %9.3f %9.3f | %7.1f%% %8llu\n",
               static_cast<long long>(c), r.cps, ms(r.latency.percentile(0.5)),
               ms(r.latency.percentile(0.9)), ms(r.latency.percentile(0.99)), ms(r.latency.max),
               ms(r.backbone.percentile(0.5)), ce.rps, ce.p50_us / 1000.0, ce.p99_us / 1000.0,
               ce.ok ? 100.0 * r.cps / ce.rps : 0.0, static_cast<unsigned long long>(r.not_acked));
-  std::printf("%-9s cpu over %.2f s: node %.2f s, emulator %.2f s; %llu commands retried\n", "",
-              r.seconds, cpu_self, cpu_emu, static_cast<unsigned long long>(r.retried));
+  std::printf("%-9s cpu over %.2f s: node %.2f s, emulator %.2f s, broker %.2f s; %llu commands "
+              "retried\n",
+              "", r.seconds, cpu_self, cpu_emu, cpu_broker,
+              static_cast<unsigned long long>(r.retried));
   if (o.cluster_nodes > 1) {
     auto h = n.metrics().get_histogram("cluster.hop_us").snapshot().since(hop0);
     std::printf("%-9s one CAF hop (reply forwarded by another member -> supervisor here), "
@@ -358,6 +423,39 @@ bool measure_level(const bench_options& o, bench_env& env, const std::vector<esl
 
 } // namespace
 
+/// One whole run (servers, node, members, emulator, every level) with plain
+/// MQTT or over TLS. The ceilings are measured by the first run and reused.
+/// 0 when every command was acked, 1 otherwise.
+int run(const bench_options& o, const log::log_options& lo, const bench_certs* tls,
+        std::optional<std::map<int64_t, sim::ceiling>>& ceilings) {
+  bench_env env{tls}; // 1. the servers
+  std::printf("\nshelfwire-bench: MQTT %s (%s), redis 127.0.0.1:%u, %lld gateways, %lld ESLs, %lld "
+              "routers, %lld commands per level\n",
+              tls ? "over TLS" : "plain", env.url.c_str(), env.redis.port(),
+              static_cast<long long>(o.gateways), static_cast<long long>(o.esls),
+              static_cast<long long>(o.routers), static_cast<long long>(o.commands));
+  // 2. The bare broker's ceiling, before anything else uses the broker.
+  if (!ceilings)
+    ceilings = measure_ceilings(o, env);
+  // 3. The node (this process), the other members, the emulator (own process).
+  if (!start_node(o, lo, env) || !start_members(o, env) || !start_emulator(o, env))
+    return 1;
+  auto esls = store_esls(o);
+  // 4. and 5. Each in-flight level in turn, a row each.
+  std::printf("\n%-9s %10s %9s %9s %9s %9s %10s | %10s %9s %9s | %8s %8s\n", "in-flight", "cmds/s",
+              "p50 ms", "p90 ms", "p99 ms", "max ms", "backbone50", "ceiling/s", "ceil p50",
+              "ceil p99", "thru %", "not ack");
+  int rc = 0;
+  for (auto c : o.in_flight)
+    if (!measure_level(o, env, esls, c, (*ceilings)[c]))
+      rc = 1;
+  env.n->stop();
+  for (auto& m : env.members)
+    m.stop(5s);
+  env.emu->stop(5s);
+  return rc;
+}
+
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   int exit_code = 0;
@@ -370,31 +468,22 @@ int main(int argc, char** argv) {
   lo.process_name = "bench";
   log::setup(lo);
 
-  bench_env env; // 1. the servers
-  std::printf("shelfwire-bench: broker 127.0.0.1:%u, redis 127.0.0.1:%u, %lld gateways, %lld "
-              "ESLs, %lld routers, %lld commands per level\n",
-              env.broker.port(), env.redis.port(), static_cast<long long>(o.gateways),
-              static_cast<long long>(o.esls), static_cast<long long>(o.routers),
-              static_cast<long long>(o.commands));
-  // 2. The bare broker's ceiling, before anything else uses the broker.
-  auto ceilings = measure_ceilings(o, env);
-  // 3. The node (this process), the other members, the emulator (own process).
-  if (!start_node(o, lo, env) || !start_members(o, env) || !start_emulator(o, env))
-    return 1;
-  auto esls = store_esls(o);
-  // 4. and 5. Each in-flight level in turn, a row each.
-  std::printf("\n%-9s %10s %9s %9s %9s %9s %10s | %10s %9s %9s | %8s %8s\n", "in-flight", "cmds/s",
-              "p50 ms", "p90 ms", "p99 ms", "max ms", "backbone50", "ceiling/s", "ceil p50",
-              "ceil p99", "thru %", "not ack");
+  std::optional<bench_certs> certs;
+  if (o.mqtt_tls != "off") {
+    certs.emplace();
+    if (!certs->ok) {
+      std::cerr << "cannot make test certificates (scripts/make-test-certs.sh, openssl)\n";
+      return 1;
+    }
+  }
+  std::optional<std::map<int64_t, sim::ceiling>> ceilings;
   int rc = 0;
-  for (auto c : o.in_flight)
-    if (!measure_level(o, env, esls, c, ceilings[c]))
-      rc = 1;
-  std::printf("\nthru %% = shelfwire commands/s over the bare broker's request/reply ceiling at "
-              "the same in-flight level (QoS 1, measured first, same broker).\n");
-  env.n->stop();
-  for (auto& m : env.members)
-    m.stop(5s);
-  env.emu->stop(5s);
+  if (o.mqtt_tls != "on")
+    rc |= run(o, lo, nullptr, ceilings);
+  if (o.mqtt_tls != "off")
+    rc |= run(o, lo, &*certs, ceilings);
+  std::printf(
+      "\nthru %% = shelfwire commands/s over the bare broker's request/reply ceiling at "
+      "the same in-flight level (QoS 1, plain TCP, measured first, same kind of broker).\n");
   return rc;
 }

@@ -122,8 +122,9 @@ inline std::string example_config(uint16_t port, const material& m, const broker
   conf = replace_all(conf, "/etc/mosquitto/shelfwire/", m.dir.path() + "/");
   if (v.require_certificate)
     conf = replace_all(conf, "\nrequire_certificate false\n", "\nrequire_certificate true\n");
-  // Started as root, mosquitto becomes the user mosquitto before it reads the
-  // password file and the ACL, which sit in the test's private directory.
+  // Started as root, mosquitto becomes the user mosquitto before it reads its
+  // files (certificates, password file, ACL), which sit in the test's
+  // private directory.
   const std::string user = ::geteuid() == 0 ? "user root\n" : "";
   return user + conf + sim::mosquitto_tuning();
 }
