@@ -412,6 +412,11 @@ void add_intake_keys(schema<node_options>& s) {
       0, 3'600'000,
       "A running job publishes {prefix}/{job}/progress this often (0: never; checked every "
       "second, so at most once a second).");
+  s.integer(
+      "intake.rejections-per-s", [](auto& o) -> auto& { return o.intake.rejections_per_s; }, 1,
+      100'000,
+      "Rejections published per second at most, per node; the rest are counted "
+      "(jobs.rejections_suppressed) and summarised once a second on {prefix}/rejected.");
 }
 
 void add_cluster_tls_keys(schema<node_options>& s);

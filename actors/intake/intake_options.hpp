@@ -47,6 +47,10 @@ struct intake_options {
   /// A running job publishes `{prefix}/{job}/progress` this often (0: never;
   /// checked every second, so at most once a second).
   int64_t progress_interval_ms = 1'000;
+  /// `intake.rejections-per-s`: rejections published per second at most;
+  /// the rest are counted and summarised (bad input cannot make a node
+  /// publish one message per message).
+  int64_t rejections_per_s = 50;
 };
 
 } // namespace shelfwire

@@ -47,12 +47,39 @@ void reject(self_ptr self, const std::optional<std::string>& job, const std::str
     wire::encode(rej, payload);
     topic = st.ctx->opts.intake.topic_prefix + "/rejected";
   }
-  if (st.reject_log.allow(steady_now_us()))
+  auto now = steady_now_us();
+  if (st.reject_log.allow(now))
     log::get("intake")->warn("rejected job '{}': {} {}", job.value_or("?"), error, detail);
+  if (!st.reject_budget.take(now)) {
+    // Bad input cannot make us publish one message per message: counted,
+    // and summarised once the second is over (publish_reject_summary).
+    st.ctx->metrics->jobs_rejections_suppressed.inc();
+    return;
+  }
   auto rc = st.ctx->egress->publish(topic, payload, 1);
   if (rc != mqtt::publish_errc::ok)
     log::get("intake")->error("could not publish the rejection of job '{}' on '{}': {}",
                               job.value_or("?"), topic, mqtt::to_string(rc));
+}
+
+/// After a second in which rejections were suppressed: one message on
+/// {prefix}/rejected saying how many (and a log line). Called from the tick.
+void publish_reject_summary(self_ptr self) {
+  auto& st = self->state;
+  auto n = st.reject_budget.take_summary(steady_now_us());
+  if (n == 0)
+    return;
+  wire::job_rejection rej;
+  rej.node = st.ctx->id.name;
+  rej.error = "rate_limited";
+  rej.detail = std::to_string(n) + " rejection" + (n == 1 ? "" : "s") +
+               " not published (more than intake.rejections-per-s = " +
+               std::to_string(st.reject_budget.per_second()) +
+               " a second); all are counted in jobs.rejected";
+  std::string payload;
+  wire::encode(rej, payload);
+  log::get("intake")->warn("{}", rej.detail);
+  st.ctx->egress->publish(st.ctx->opts.intake.topic_prefix + "/rejected", payload, 1);
 }
 
 /// Decodes and checks a submission; rejects it (and returns nullopt) if bad.
@@ -323,6 +350,7 @@ void untrack(self_ptr self, const std::string& id) {
 
 caf::behavior job_intake(self_ptr self, node_context_ptr ctx) {
   self->state.ctx = std::move(ctx);
+  self->state.reject_budget = publish_budget{self->state.ctx->opts.intake.rejections_per_s};
   // On shutdown the jobs' actors go too (a coordinator's standby takes over).
   self->set_exit_handler([=](caf::exit_msg& em) {
     for (auto& [id, j] : self->state.jobs)
@@ -424,6 +452,7 @@ caf::behavior job_intake(self_ptr self, node_context_ptr ctx) {
       [=](flush_atom) {
         auto& st = self->state;
         hand_over_ledger(self);
+        publish_reject_summary(self);
         auto now = steady_now_us();
         if (st.ctx->opts.intake.progress_interval_ms > 0)
           for (auto& [id, j] : st.jobs)

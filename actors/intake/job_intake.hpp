@@ -14,6 +14,7 @@
 #include "actors/intake/job_coordinator.hpp"
 #include "actors/messages/messages.hpp"
 #include "actors/node/node_context.hpp"
+#include "runtime/core/publish_budget.hpp"
 #include "runtime/log/throttle.hpp"
 
 namespace shelfwire {
@@ -65,6 +66,8 @@ struct job_intake_state {
   int64_t pending_commands = 0; ///< of the jobs coordinated here
   bool leaving = false;
   log::throttle reject_log;
+  /// Rejections published per second at most (intake.rejections-per-s).
+  publish_budget reject_budget{50};
 };
 
 caf::behavior job_intake(caf::stateful_actor<job_intake_state>* self, node_context_ptr ctx);

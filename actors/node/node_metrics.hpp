@@ -69,6 +69,7 @@ struct node_metrics {
   metrics::counter& jobs_received;
   metrics::counter& jobs_accepted;
   metrics::counter& jobs_rejected;
+  metrics::counter& jobs_rejections_suppressed; ///< rejections not published (rate limit)
   metrics::counter& jobs_duplicate;
   metrics::counter& jobs_completed;
   metrics::counter& jobs_result_retries;

@@ -130,3 +130,41 @@ TEST_CASE("bad jobs get a result with a clear error", "[node][bad-input]") {
   }
   CHECK(f.counter("outcomes.acked") + f.counter("outcomes.failed") == 0);
 }
+
+TEST_CASE("a flood of malformed submissions gets rate-limited rejections, counted and summarised",
+          "[node][bad-input]") {
+  node_fixture f{2, 10, 1, [](node_options& o) { o.intake.rejections_per_s = 20; }};
+  constexpr int flood = 2'000;
+  for (int i = 0; i < flood; ++i)
+    REQUIRE(f.producer->submit_raw("garbage " + std::to_string(i)));
+  REQUIRE(wait_until([&] { return f.counter("jobs.rejected") == flood; }, 30s));
+  // Every rejection is either published or counted as suppressed, and the
+  // suppressed ones are summarised once their second is over.
+  auto suppressed = f.counter("jobs.rejections_suppressed");
+  CHECK(suppressed > 0);
+  uint64_t published = 0;
+  uint64_t summarised = 0;
+  while (summarised < suppressed) {
+    auto r = f.producer->wait_rejection(10s);
+    REQUIRE(r);
+    if (r->error == "rate_limited") {
+      summarised += std::stoull(r->detail); // "N rejections not published ..."
+      CHECK(r->detail.find("intake.rejections-per-s = 20") != std::string::npos);
+    } else {
+      CHECK(r->error == "malformed");
+      ++published;
+    }
+  }
+  CHECK(summarised == suppressed);
+  CHECK(published + suppressed == static_cast<uint64_t>(flood));
+  std::printf("[bad-input] %d malformed submissions: %llu rejections published, %llu suppressed "
+              "and summarised\n",
+              flood, static_cast<unsigned long long>(published),
+              static_cast<unsigned long long>(suppressed));
+  // At most 20 a second: the flood lasted a few seconds at most.
+  CHECK(published <= 20u * 10u);
+  // The node still takes good jobs (its rejections are not starved by the
+  // flood's: a new second has begun).
+  auto r = f.run(sim::make_job("after-flood", f.all_esls(), 10));
+  CHECK(count_status(r, outcome_status::acked) == 10);
+}

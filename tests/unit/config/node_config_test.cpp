@@ -136,6 +136,7 @@ const std::map<std::string, std::string>& non_default_values() {
       {"intake.result-retention-ms", "0"},
       {"intake.result-retention-max-bytes", "4096"},
       {"intake.progress-interval-ms", "0"},
+      {"intake.rejections-per-s", "100000"},
       {"cluster.bind", "0.0.0.0"},
       {"cluster.port", "4270"},
       {"cluster.advertise-host", "node-a.store-17"},
@@ -173,7 +174,7 @@ TEST_CASE("node: the schema is sound and its defaults are the headers' defaults"
   REQUIRE(r);
   CHECK(r->action == config_action::run);
   CHECK(differences(r->options, node_options{}).empty());
-  CHECK(node_schema().keys().size() == 91);
+  CHECK(node_schema().keys().size() == 92);
 }
 
 TEST_CASE("node: every key maps to its field") {
@@ -254,6 +255,7 @@ TEST_CASE("node: every key maps to its field") {
   CHECK(o.intake.result_retention_ms == 0);
   CHECK(o.intake.result_retention_max_bytes == 4096);
   CHECK(o.intake.progress_interval_ms == 0);
+  CHECK(o.intake.rejections_per_s == 100000);
   CHECK(o.cluster.bind == "0.0.0.0");
   CHECK(o.cluster.port == 4270);
   CHECK(o.cluster.advertise_host == "node-a.store-17");
