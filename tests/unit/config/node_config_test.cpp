@@ -514,6 +514,15 @@ TEST_CASE("node: --dump-config reads back to the same options, secrets hidden") 
   REQUIRE(r);
   CHECK(r->action == config_action::dump);
   CHECK(r->text == dump_node_config(r->options));
+  // No secret key's value appears anywhere in the dump.
+  for (const auto& spec : node_schema().keys()) {
+    if (!spec.secret)
+      continue;
+    INFO(spec.key);
+    auto v = non_default_values().at(spec.key);
+    REQUIRE(v.size() >= 4);
+    CHECK(r->text.find(v) == std::string::npos);
+  }
   // Passwords and the inspect token are shown as set, never printed.
   CHECK(r->text.find("\"secret\"") == std::string::npos);
   CHECK(r->text.find("tok en") == std::string::npos);
