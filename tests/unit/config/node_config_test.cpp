@@ -87,7 +87,7 @@ const std::map<std::string, std::string>& non_default_values() {
       {"mqtt.tls-verify-host", "false"},
       {"redis.host", "redis.example"},
       {"redis.port", "1"},
-      {"redis.password", "secret"},
+      {"redis.password", "r3dis pw"},
       {"redis.username", "shelfwire-node"},
       {"redis.db", "15"},
       {"redis.connect-timeout-ms", "10"},
@@ -206,7 +206,7 @@ TEST_CASE("node: every key maps to its field") {
   CHECK_FALSE(o.mqtt.tls_verify_host);
   CHECK(o.redis.host == "redis.example");
   CHECK(o.redis.port == 1);
-  CHECK(o.redis.password == "secret");
+  CHECK(o.redis.password == "r3dis pw");
   CHECK(o.redis.username == "shelfwire-node");
   CHECK(o.redis.db == 15);
   CHECK(o.redis.connect_timeout_ms == 10);
@@ -524,7 +524,7 @@ TEST_CASE("node: --dump-config reads back to the same options, secrets hidden") 
     CHECK(r->text.find(v) == std::string::npos);
   }
   // Passwords and the inspect token are shown as set, never printed.
-  CHECK(r->text.find("\"secret\"") == std::string::npos);
+  CHECK(r->text.find("r3dis pw") == std::string::npos);
   CHECK(r->text.find("tok en") == std::string::npos);
   CHECK(r->text.find("read tok") == std::string::npos);
   CHECK(r->text.find("k pass") == std::string::npos);
