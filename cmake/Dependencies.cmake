@@ -29,7 +29,7 @@ if(NOT TARGET CAF::openssl)
     INTERFACE_LINK_LIBRARIES "CAF::io;OpenSSL::SSL;OpenSSL::Crypto")
 endif()
 
-# paho-mqtt-c: the asynchronous client (MQTTAsync), no TLS variant needed yet.
+# paho-mqtt-c: the asynchronous client (MQTTAsync), its TLS build (paho-mqtt3as: ssl://).
 find_package(eclipse-paho-mqtt-c REQUIRED)
 
 # hiredis 0.14 ships a config that only sets variables: wrap it.

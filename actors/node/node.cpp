@@ -159,6 +159,7 @@ std::string node::impl::secure_cluster_link() {
   auto& c = ctx->opts.cluster;
   auto lg = log::get("cluster");
   if (!c.tls()) {
+    ctx->metrics->cluster_insecure.set(is_loopback(c.bind) ? 0 : 1);
     if (!is_loopback(c.bind))
       lg->warn("cluster.insecure = true: the cluster endpoint on {} accepts any peer without "
                "authentication; whoever reaches it can join the cluster and message every "
@@ -170,6 +171,7 @@ std::string node::impl::secure_cluster_link() {
   if (auto p = tls::check_tls_files({c.tls_ca, c.tls_certificate, c.tls_key, c.tls_key_password},
                                     &summary))
     return "cluster.tls-" + p->file + ": " + p->what;
+  ctx->metrics->cluster_tls.set(1);
   cfg->load<caf::openssl::manager>();
   cfg->openssl_cafile = c.tls_ca;
   cfg->openssl_certificate = c.tls_certificate;
@@ -213,6 +215,10 @@ std::string node::impl::make_system() {
 
 /// Outgoing messages (actions, results, metrics) and route lookups.
 std::string node::impl::make_ports() {
+  // A missing or unreadable TLS file is named by its key, before any
+  // connection (the client checks again in start()).
+  if (auto err = mqtt::check_tls_options(ctx->opts.mqtt); !err.empty())
+    return err;
   egress = make_client("egress");
   if (!egress->start())
     return "mqtt.url: cannot use '" + ctx->opts.mqtt.url + "'";

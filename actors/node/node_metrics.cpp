@@ -77,6 +77,8 @@ node_metrics::node_metrics(metrics::registry& reg)
     , cluster_downs(reg.get_counter("cluster.downs"))
     , cluster_refused(reg.get_counter("cluster.refused"))
     , inspect_refused(reg.get_counter("inspect.refused"))
+    , cluster_tls(reg.get_gauge("cluster.tls"))
+    , cluster_insecure(reg.get_gauge("cluster.insecure"))
     , cluster_handoffs(reg.get_counter("cluster.handoffs"))
     , cluster_handoff_timeouts(reg.get_counter("cluster.handoff_timeouts"))
     , cluster_hop_us(reg.get_histogram("cluster.hop_us")) {

@@ -97,6 +97,8 @@ struct node_metrics {
   metrics::counter& cluster_downs;
   metrics::counter& cluster_refused;          ///< joins refused: a name held by a live member
   metrics::counter& inspect_refused;          ///< inspector view requests refused (token)
+  metrics::gauge& cluster_tls;                ///< 1: the cluster link is mutual TLS
+  metrics::gauge& cluster_insecure;           ///< 1: plain TCP beyond loopback (cluster.insecure)
   metrics::counter& cluster_handoffs;         ///< waited for a previous owner
   metrics::counter& cluster_handoff_timeouts; ///< ... and gave up waiting
   metrics::histogram& cluster_hop_us;         ///< reply forwarded by another node -> its supervisor

@@ -122,6 +122,22 @@ std::string render_node(const node_report& r, int64_t now_ms, output_format f, b
     w.end_object();
     w.key("counters");
     write_values(w, r.counters);
+    auto value = [&](std::string_view name) {
+      for (auto& c : r.counters)
+        if (c.name == name)
+          return c.value;
+      return int64_t{0};
+    };
+    w.key("security")
+        .begin_object()
+        .field("cluster_link", value("cluster.tls") == 1        ? "mutual_tls"
+                               : value("cluster.insecure") == 1 ? "plain_insecure"
+                                                                : "plain_loopback")
+        .field("joins_refused", value("cluster.refused"))
+        .field("views_refused", value("inspect.refused"))
+        .field("bad_tokens", value("replies.bad_token"))
+        .field("rejections_suppressed", value("jobs.rejections_suppressed"))
+        .end_object();
     w.end_object();
     return w.take() + "\n";
   }
@@ -184,6 +200,17 @@ std::string render_node(const node_report& r, int64_t now_ms, output_format f, b
   jobs.add({"results published again", std::to_string(counter("jobs.results_again"))});
   jobs.add({"dead letters published", std::to_string(counter("jobs.dead_letters"))});
   out << jobs.str() << "\n";
+  // The links' protection and what was refused (docs/security.md).
+  text_table sec{{"SECURITY", "STATE / COUNT"}};
+  sec.add({"cluster link", counter("cluster.tls") == 1        ? "mutual TLS"
+                           : counter("cluster.insecure") == 1 ? "PLAIN beyond loopback (insecure)"
+                                                              : "plain, loopback only"});
+  sec.add({"joins refused (a live member's name)", std::to_string(counter("cluster.refused"))});
+  sec.add({"views refused (token)", std::to_string(counter("inspect.refused"))});
+  sec.add({"forged or altered reply tokens", std::to_string(counter("replies.bad_token"))});
+  sec.add({"rejections not published (rate limit)",
+           std::to_string(counter("jobs.rejections_suppressed"))});
+  out << sec.str() << "\n";
   text_table lat{{"LATENCY (ms)", "COUNT", "MEAN", "P50", "P90", "P99", "MAX"}};
   for (auto& l : r.latencies)
     lat.add({l.name.size() > 3 && l.name.compare(l.name.size() - 3, 3, "_us") == 0

@@ -58,7 +58,10 @@ TEST_CASE("inspect: views need the read or admin token, and a certificate on a T
   CHECK(members.out.find(ep) != std::string::npos);
   auto node = with({"--token", admin_token, "--json"}, {"node"});
   CHECK(node.status == 0);
-  CHECK(node.out.find("\"name\"") != std::string::npos);
+  CHECK(node.out.find("\"cluster_link\":\"mutual_tls\"") != std::string::npos);
+  auto table = with({"--token", admin_token}, {"node"});
+  CHECK(table.out.find("SECURITY") != std::string::npos);
+  CHECK(table.out.find("mutual TLS") != std::string::npos);
   // ... and so does SHELFWIRE_INSPECT_TOKEN (a token off the command line).
   auto env_args = std::vector<std::string>{"/usr/bin/env", "SHELFWIRE_INSPECT_TOKEN=" + read_token,
                                            build_binary("shelfwire-inspect")};
