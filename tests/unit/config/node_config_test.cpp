@@ -620,6 +620,8 @@ TEST_CASE("node: the example configs in config/examples are valid") {
   // The store example takes its passwords from the environment.
   ::setenv("SHELFWIRE_MQTT_PASSWORD", "example", 1);
   ::setenv("SHELFWIRE_REDIS_PASSWORD", "example", 1);
+  ::setenv("SHELFWIRE_INSPECT_READ_TOKEN", "example-read", 1);
+  ::setenv("SHELFWIRE_INSPECT_TOKEN", "example-admin", 1);
   int n = 0;
   for (const auto& entry : std::filesystem::directory_iterator{dir}) {
     auto name = entry.path().filename().string();
