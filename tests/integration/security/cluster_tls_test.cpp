@@ -92,13 +92,7 @@ TEST_CASE("mutual TLS: two members form a cluster and replies cross the TLS link
   start_tls_pair(env);
   for (auto& n : ab)
     CHECK(log_has(env.members.at(n).proc, "cluster link: mutual TLS, certificate /CN=" + n));
-  env.start_emulator(4, 400);
-  REQUIRE(env.wait_converged_all(ab));
-  auto job = sim::make_job("tls-job", esls_of(env.store), 400);
-  REQUIRE(env.producer->submit(job));
-  auto r = env.producer->wait_result(job.job, 60s);
-  REQUIRE(r);
-  CHECK(count_status(*r, outcome_status::acked) == 400);
+  CHECK(run_store_job(env, ab, "tls-job", 400) == 400);
   // Replies that land on the node that does not hold the command reach it
   // over the TLS link (how many depends on the broker's round robin: 54 of
   // 400 in one run).
@@ -147,13 +141,7 @@ TEST_CASE("intruders at a TLS cluster port change nothing: another CA, self-sign
   for (auto* n : {"rogue", "selfsigned", "plain"})
     check_clean_exit(env.members.at(n));
   // And they still work: a job through the TLS cluster.
-  env.start_emulator(4, 200);
-  REQUIRE(env.wait_converged_all(ab));
-  auto job = sim::make_job("after-intruders", esls_of(env.store), 200);
-  REQUIRE(env.producer->submit(job));
-  auto r = env.producer->wait_result(job.job, 60s);
-  REQUIRE(r);
-  CHECK(count_status(*r, outcome_status::acked) == 200);
+  CHECK(run_store_job(env, ab, "after-intruders", 200) == 200);
   CHECK(env.sum(ab, "cluster.downs") == 0);
   for (auto& n : ab)
     check_clean_exit(env.members.at(n));

@@ -120,13 +120,7 @@ TEST_CASE("Redis ACL: a node runs with the shipped least-privilege user and noth
                    "\"$__env{SHELFWIRE_TEST_REDIS_PASSWORD}\"\n");
   ::unsetenv("SHELFWIRE_TEST_REDIS_PASSWORD");
   REQUIRE(env.wait_member_ready("a"));
-  env.start_emulator(4, 300);
-  REQUIRE(env.wait_converged_all(just_a));
-  auto job = sim::make_job("acl-job", esls_of(env.store), 300);
-  REQUIRE(env.producer->submit(job));
-  auto r = env.producer->wait_result(job.job, 60s);
-  REQUIRE(r);
-  CHECK(count_status(*r, outcome_status::acked) == 300);
+  CHECK(run_store_job(env, just_a, "acl-job", 300) == 300);
   auto& a = env.members.at("a");
   CHECK_FALSE(log_has(a.proc, node_password));
   CHECK_FALSE(log_has(a.proc, "NOPERM"));

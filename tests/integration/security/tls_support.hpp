@@ -34,4 +34,18 @@ inline std::string cluster_extra(const std::string& lines) {
   return "\n[cluster]\n" + lines;
 }
 
+/// Starts the emulator (4 gateways, `commands` ESLs), waits until `names`
+/// wrote a full round of adverts, runs one job of `commands` commands through
+/// them; the number acked.
+inline size_t run_store_job(cluster_env& env, const std::vector<std::string>& names,
+                            const std::string& id, size_t commands) {
+  env.start_emulator(4, commands);
+  REQUIRE(env.wait_converged_all(names));
+  auto job = sim::make_job(id, esls_of(env.store), commands);
+  REQUIRE(env.producer->submit(job));
+  auto r = env.producer->wait_result(job.job, 60s);
+  REQUIRE(r);
+  return count_status(*r, outcome_status::acked);
+}
+
 } // namespace shelfwire::testing
