@@ -109,7 +109,7 @@ test_node actor_fixture::make_node(const std::string& name, uint64_t incarnation
   n.ctx = std::make_shared<node_context>();
   n.ctx->opts = std::move(opts);
   n.ctx->opts.name = name;
-  n.ctx->id = node_identity{name, incarnation, incarnation * 7919 + 1};
+  n.ctx->id = node_identity{name, incarnation, {incarnation * 7919 + 1, incarnation}};
   n.ctx->registry = std::make_unique<metrics::registry>();
   n.ctx->metrics = std::make_unique<node_metrics>(*n.ctx->registry);
   n.out = std::make_shared<fake_publisher>();
