@@ -38,8 +38,10 @@ std::optional<endpoint> parse_one(std::string_view item) {
   }
   if (ep.host.empty() || port.empty())
     return std::nullopt;
+  // No brackets inside a host ("[[]:2" would give host "[", which to_string
+  // cannot write back: found by the endpoints fuzz target).
   for (char c : ep.host)
-    if (c == ' ' || c == '/' || c == '\t')
+    if (c == ' ' || c == '/' || c == '\t' || c == '[' || c == ']')
       return std::nullopt;
   auto value = parse_port(port);
   if (!value)

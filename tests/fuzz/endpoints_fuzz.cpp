@@ -15,11 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string again;
   for (const auto& ep : *eps) {
     FUZZ_CHECK(!ep.host.empty() && ep.port != 0, "an endpoint has a host and a port");
-    // Known, reported (docs/fuzzing.md, findings): "[[]:2" parses to host "[",
-    // which to_string writes as "[:2", which does not parse. Skipped until
-    // runtime/cluster/ownership.cpp refuses brackets inside a host.
-    if (ep.host.find_first_of("[]") != std::string::npos)
-      return 0;
+    FUZZ_CHECK(ep.host.find_first_of("[]") == std::string::npos, "no brackets inside a host");
     if (!again.empty())
       again += ',';
     again += ep.to_string();
