@@ -244,11 +244,13 @@ typename Inspector::result_type inspect(Inspector& f, mac48<Tag>& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, command_spec& x) {
   auto op = static_cast<uint8_t>(x.op);
+  auto prio = static_cast<uint8_t>(x.prio);
   auto load = caf::meta::load_callback([&]() -> caf::error {
     x.op = static_cast<wire::op_kind>(op);
+    x.prio = static_cast<priority>(prio < priority_count ? prio : 1);
     return caf::none;
   });
-  return f(caf::meta::type_name("shelfwire::command_spec"), x.esl, op, x.args, load);
+  return f(caf::meta::type_name("shelfwire::command_spec"), x.esl, op, x.args, prio, load);
 }
 
 template <class Inspector>

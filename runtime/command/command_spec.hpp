@@ -1,5 +1,6 @@
 #pragma once
 
+#include "runtime/command/priority.hpp"
 #include "runtime/core/mac.hpp"
 #include "runtime/wire/contract.hpp"
 #include "runtime/wire/op.hpp"
@@ -11,6 +12,8 @@ struct command_spec {
   esl_mac esl;
   wire::op_kind op = wire::op_kind::ping;
   wire::arg_list args;
+  /// The job's priority: where the command queues (shard, gateway window).
+  shelfwire::priority prio = shelfwire::priority::normal;
 };
 
 } // namespace shelfwire
