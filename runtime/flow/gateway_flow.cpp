@@ -1,0 +1,315 @@
+#include "runtime/flow/gateway_flow.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "runtime/routing/pick.hpp"
+
+namespace shelfwire::flow {
+
+std::string_view to_string(breaker_state s) {
+  switch (s) {
+  case breaker_state::up:
+    return "up";
+  case breaker_state::down:
+    return "down";
+  case breaker_state::probing:
+    return "probing";
+  }
+  return "?";
+}
+
+gateway_flow::gateway_flow(flow_options opts)
+    : opts_(opts) {
+  opts_.window_min = std::max(1.0, opts_.window_min);
+  opts_.window_max = std::max(opts_.window_min, opts_.window_max);
+  opts_.window_initial = std::clamp(opts_.window_initial, opts_.window_min, opts_.window_max);
+  if (!(opts_.decrease > 0 && opts_.decrease < 1))
+    opts_.decrease = 0.5;
+}
+
+gateway_flow::gateway& gateway_flow::at(gw_mac gw) {
+  auto [it, fresh] = gateways_.try_emplace(gw);
+  if (fresh) {
+    it->second.window = opts_.window_initial;
+    it->second.counts.gw = gw;
+  }
+  return it->second;
+}
+
+void gateway_flow::refresh(gateway& g, int64_t now_us) {
+  if (g.breaker == breaker_state::down && now_us >= g.down_until_us) {
+    g.breaker = breaker_state::probing;
+    g.probe.reset();
+  }
+}
+
+bool gateway_flow::usable(gw_mac gw, int64_t now_us) {
+  auto it = gateways_.find(gw);
+  if (it == gateways_.end())
+    return true;
+  auto& g = it->second;
+  refresh(g, now_us);
+  switch (g.breaker) {
+  case breaker_state::up:
+    return true;
+  case breaker_state::down:
+    return false;
+  case breaker_state::probing:
+    return !g.probe; // the first command after the cool-down is the probe
+  }
+  return true;
+}
+
+bool gateway_flow::can_send(const gateway& g) const {
+  if (g.breaker == breaker_state::probing)
+    return !g.probe;
+  if (!opts_.enabled)
+    return true;
+  return g.in_flight < static_cast<uint32_t>(std::max(1.0, std::floor(g.window)));
+}
+
+gateway_flow::choice gateway_flow::choose(const routing::route& r, const std::vector<gw_mac>& tried,
+                                          bool allow_repeat, int64_t now_us) {
+  choice c;
+  auto pure = routing::pick_gateway(r, tried, allow_repeat);
+  if (!pure)
+    return c;
+  // The pool the plain rule chooses from: untried candidates, or (all tried,
+  // repeat allowed) the one it would repeat.
+  std::vector<const routing::candidate*> pool;
+  for (auto& cand : r.candidates)
+    if (std::find(tried.begin(), tried.end(), cand.gw) == tried.end())
+      pool.push_back(&cand);
+  if (pool.empty())
+    pool.push_back(&*std::find_if(r.candidates.begin(), r.candidates.end(),
+                                  [&](const routing::candidate& x) { return x.gw == pure->gw; }));
+  std::vector<const routing::candidate*> up;
+  for (auto* cand : pool)
+    if (usable(cand->gw, now_us))
+      up.push_back(cand);
+  if (up.empty()) { // every candidate is down: nothing better exists
+    c.pick = pure;
+    return c;
+  }
+  const routing::candidate* first = up.front();
+  c.avoided_down = first->gw != pure->gw;
+  if (c.avoided_down)
+    ++totals_.avoided_down;
+  const routing::candidate* chosen = first;
+  if (opts_.enabled && opts_.balance_margin_db > 0 && up.size() > 1) {
+    int32_t strongest = first->rssi;
+    for (auto* cand : up)
+      strongest = std::max(strongest, cand->rssi);
+    double best_free = 0;
+    bool have = false;
+    for (auto* cand : up) {
+      if (cand->rssi < strongest - opts_.balance_margin_db)
+        continue;
+      double free = opts_.window_initial;
+      if (auto it = gateways_.find(cand->gw); it != gateways_.end())
+        free = it->second.window - it->second.in_flight - it->second.waiting;
+      if (!have || free > best_free) {
+        have = true;
+        best_free = free;
+        chosen = cand;
+      }
+    }
+  }
+  c.pick = *chosen;
+  if (chosen != first) {
+    c.balanced = true;
+    ++totals_.balanced;
+    ++at(chosen->gw).counts.balanced_in;
+  }
+  return c;
+}
+
+void gateway_flow::take_slot(gw_mac gw, gateway& g, attempt_key k, int64_t now_us) {
+  ++g.in_flight;
+  ++g.counts.sent;
+  if (g.breaker == breaker_state::probing && !g.probe)
+    g.probe = k;
+  in_flight_[k.command_id].push_back({gw, k.attempt, now_us});
+  ++in_flight_count_;
+}
+
+bool gateway_flow::admit(gw_mac gw, attempt_key k, priority p, int64_t now_us) {
+  auto& g = at(gw);
+  refresh(g, now_us);
+  if (g.waiting == 0 && can_send(g)) {
+    take_slot(gw, g, k, now_us);
+    return true;
+  }
+  g.queues[static_cast<size_t>(p)].push_back({k, now_us});
+  ++g.waiting;
+  ++g.counts.waited;
+  ++totals_.waited;
+  waiting_index_[k.command_id] = {gw, k};
+  return false;
+}
+
+void gateway_flow::answered(gateway& g) {
+  g.silent_in_row = 0;
+  if (g.breaker != breaker_state::up) { // an answer proves the gateway works
+    g.breaker = breaker_state::up;
+    g.probe.reset();
+    ++totals_.breaker_recoveries;
+  }
+}
+
+void gateway_flow::shrink(gateway& g, int64_t sent_us, int64_t now_us) {
+  // One decrease per window: the losses of actions sent before the last
+  // decrease were caused by the window that decrease already corrected.
+  if (sent_us <= g.last_decrease_us)
+    return;
+  g.window = std::max(opts_.window_min, g.window * opts_.decrease);
+  g.acked_since_growth = 0;
+  g.last_decrease_us = now_us;
+}
+
+void gateway_flow::trip(gw_mac gw, gateway& g, int64_t now_us, std::vector<launch>& out) {
+  if (g.breaker != breaker_state::down) {
+    ++g.counts.breaker_trips;
+    ++totals_.breaker_trips;
+  }
+  g.breaker = breaker_state::down;
+  g.down_until_us = now_us + opts_.breaker_cool_down_ms * 1000;
+  g.probe.reset();
+  g.silent_in_row = 0;
+  // Nothing waits for a gateway that is down: route them again.
+  for (auto& q : g.queues) {
+    for (auto& w : q) {
+      auto it = waiting_index_.find(w.key.command_id);
+      if (it == waiting_index_.end() || it->second.first != gw || !(it->second.second == w.key))
+        continue;
+      waiting_index_.erase(it);
+      out.push_back({w.key, gw, true});
+      ++totals_.rerouted;
+    }
+    q.clear();
+  }
+  g.waiting = 0;
+}
+
+void gateway_flow::drain(gw_mac gw, gateway& g, int64_t now_us, std::vector<launch>& out) {
+  if (g.breaker == breaker_state::down)
+    return;
+  for (auto& q : g.queues) {
+    while (!q.empty() && g.waiting > 0 && can_send(g)) {
+      auto w = q.front();
+      q.pop_front();
+      auto it = waiting_index_.find(w.key.command_id);
+      if (it == waiting_index_.end() || it->second.first != gw || !(it->second.second == w.key))
+        continue; // forgotten while waiting
+      waiting_index_.erase(it);
+      --g.waiting;
+      take_slot(gw, g, w.key, now_us);
+      out.push_back({w.key, gw, false});
+    }
+    if (!can_send(g))
+      return;
+  }
+}
+
+void gateway_flow::release(attempt_key k, signal s, int64_t now_us, std::vector<launch>& out) {
+  auto it = in_flight_.find(k.command_id);
+  if (it == in_flight_.end())
+    return;
+  auto& slots = it->second;
+  auto si = std::find_if(slots.begin(), slots.end(),
+                         [&](const slot& x) { return x.attempt == k.attempt; });
+  if (si == slots.end())
+    return;
+  auto sl = *si;
+  slots.erase(si);
+  if (slots.empty())
+    in_flight_.erase(it);
+  --in_flight_count_;
+  auto& g = at(sl.gw);
+  --g.in_flight;
+  refresh(g, now_us);
+  bool was_probe = g.probe && *g.probe == k;
+  switch (s) {
+  case signal::ack:
+    ++g.counts.acks;
+    answered(g);
+    // Additive increase: +1 per window's worth of ACKs.
+    g.acked_since_growth += 1;
+    if (g.acked_since_growth >= std::floor(g.window)) {
+      g.acked_since_growth = 0;
+      g.window = std::min(opts_.window_max, g.window + 1);
+    }
+    break;
+  case signal::busy:
+    ++g.counts.busy;
+    answered(g);
+    shrink(g, sl.sent_us, now_us);
+    break;
+  case signal::nack:
+    ++g.counts.nacks;
+    answered(g);
+    break;
+  case signal::silence:
+    ++g.counts.silent;
+    shrink(g, sl.sent_us, now_us);
+    if (opts_.breaker_silent_attempts > 0) {
+      if (was_probe)
+        trip(sl.gw, g, now_us, out);
+      else if (g.breaker == breaker_state::up &&
+               ++g.silent_in_row >= static_cast<uint32_t>(opts_.breaker_silent_attempts))
+        trip(sl.gw, g, now_us, out);
+    }
+    break;
+  case signal::neutral:
+    if (was_probe) // ended without a verdict: the next command probes
+      g.probe.reset();
+    break;
+  }
+  drain(sl.gw, g, now_us, out);
+}
+
+void gateway_flow::forget(uint64_t command_id, int64_t now_us, std::vector<launch>& out) {
+  if (auto w = waiting_index_.find(command_id); w != waiting_index_.end()) {
+    auto gw = w->second.first;
+    waiting_index_.erase(w);
+    auto& g = at(gw);
+    if (g.waiting > 0)
+      --g.waiting; // its queue entry is now a tombstone
+  }
+  auto it = in_flight_.find(command_id);
+  if (it == in_flight_.end())
+    return;
+  auto slots = it->second;
+  for (auto& sl : slots)
+    release({command_id, sl.attempt}, signal::neutral, now_us, out);
+}
+
+std::optional<gateway_stats> gateway_flow::stats_of(gw_mac gw, int64_t now_us) const {
+  auto it = gateways_.find(gw);
+  if (it == gateways_.end())
+    return std::nullopt;
+  auto& g = it->second;
+  auto s = g.counts;
+  s.window = g.window;
+  s.in_flight = g.in_flight;
+  s.waiting = g.waiting;
+  s.breaker = g.breaker;
+  if (g.breaker == breaker_state::down && now_us >= g.down_until_us)
+    s.breaker = breaker_state::probing;
+  s.silent_in_row = g.silent_in_row;
+  s.down_for_ms = s.breaker == breaker_state::down ? (g.down_until_us - now_us + 999) / 1000 : 0;
+  return s;
+}
+
+std::vector<gateway_stats> gateway_flow::stats(int64_t now_us) const {
+  std::vector<gateway_stats> out;
+  out.reserve(gateways_.size());
+  for (auto& [gw, g] : gateways_)
+    out.push_back(*stats_of(gw, now_us));
+  std::sort(out.begin(), out.end(),
+            [](const gateway_stats& a, const gateway_stats& b) { return a.gw < b.gw; });
+  return out;
+}
+
+} // namespace shelfwire::flow

@@ -1,0 +1,279 @@
+#include <catch2/catch.hpp>
+
+#include "runtime/flow/gateway_flow.hpp"
+
+using namespace shelfwire;
+using namespace shelfwire::flow;
+
+namespace {
+
+gw_mac gw(uint64_t n) {
+  return gw_mac::from_u64(0xAA0000000000ull + n);
+}
+
+routing::route route_of(std::vector<std::pair<uint64_t, int32_t>> cands) {
+  routing::route r;
+  r.esl = esl_mac::from_u64(0xE50000000001ull);
+  for (auto [g, rssi] : cands)
+    r.candidates.push_back({gw(g), rssi, 0});
+  return r;
+}
+
+flow_options opts(double window) {
+  flow_options o;
+  o.window_initial = window;
+  o.window_min = 1;
+  o.window_max = 64;
+  o.breaker_silent_attempts = 3;
+  o.breaker_cool_down_ms = 1000;
+  o.balance_margin_db = 6;
+  return o;
+}
+
+attempt_key key(uint64_t id, uint8_t attempt = 1) {
+  return {id, attempt};
+}
+
+} // namespace
+
+TEST_CASE("a full window makes attempts wait, in order, and each release sends the next",
+          "[flow]") {
+  gateway_flow f{opts(2)};
+  std::vector<launch> out;
+  CHECK(f.admit(gw(1), key(1), priority::normal, 0));
+  CHECK(f.admit(gw(1), key(2), priority::normal, 0));
+  CHECK_FALSE(f.admit(gw(1), key(3), priority::normal, 0));
+  CHECK_FALSE(f.admit(gw(1), key(4), priority::normal, 0));
+  CHECK(f.waiting() == 2);
+  CHECK(f.in_flight() == 2);
+  f.release(key(1), signal::nack, 10, out);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].key == key(3));
+  CHECK(out[0].gw == gw(1));
+  CHECK_FALSE(out[0].reroute);
+  out.clear();
+  f.release(key(2), signal::nack, 20, out);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].key == key(4));
+  CHECK(f.waiting() == 0);
+  CHECK(f.in_flight() == 2);
+}
+
+TEST_CASE("a high-priority attempt overtakes waiting bulk ones", "[flow]") {
+  gateway_flow f{opts(1)};
+  std::vector<launch> out;
+  CHECK(f.admit(gw(1), key(1), priority::normal, 0));
+  CHECK_FALSE(f.admit(gw(1), key(2), priority::bulk, 0));
+  CHECK_FALSE(f.admit(gw(1), key(3), priority::bulk, 0));
+  CHECK_FALSE(f.admit(gw(1), key(4), priority::high, 0));
+  f.release(key(1), signal::nack, 5, out);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].key == key(4));
+}
+
+TEST_CASE("releases are idempotent and unknown keys are ignored", "[flow]") {
+  gateway_flow f{opts(1)};
+  std::vector<launch> out;
+  CHECK(f.admit(gw(1), key(1), priority::normal, 0));
+  f.release(key(1), signal::silence, 5, out);
+  f.release(key(1), signal::ack, 6, out); // the late answer after the silence
+  f.release(key(9), signal::ack, 6, out);
+  CHECK(f.in_flight() == 0);
+  auto s = f.stats_of(gw(1), 6);
+  REQUIRE(s);
+  CHECK(s->in_flight == 0);
+  CHECK(s->silent == 1);
+  CHECK(s->acks == 0);
+}
+
+TEST_CASE("the window grows by one per window of ACKs and halves once per window on busy",
+          "[flow]") {
+  gateway_flow f{opts(4)};
+  std::vector<launch> out;
+  int64_t t = 0;
+  uint64_t id = 1;
+  // Four ACKs: window 4 -> 5.
+  for (int i = 0; i < 4; ++i) {
+    REQUIRE(f.admit(gw(1), key(id), priority::normal, ++t));
+    f.release(key(id++), signal::ack, ++t, out);
+  }
+  CHECK(f.stats_of(gw(1), t)->window == Approx(5));
+  // Five in flight, all answered busy: one decrease (5 -> 2.5), not five.
+  std::vector<uint64_t> ids;
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(f.admit(gw(1), key(id), priority::normal, ++t));
+    ids.push_back(id++);
+  }
+  for (auto i : ids)
+    f.release(key(i), signal::busy, ++t, out);
+  CHECK(f.stats_of(gw(1), t)->window == Approx(2.5));
+  CHECK(f.stats_of(gw(1), t)->busy == 5);
+  // Sent after that decrease: a new busy decreases again, never below min.
+  for (int round = 0; round < 5; ++round) {
+    REQUIRE(f.admit(gw(1), key(id), priority::normal, ++t));
+    f.release(key(id++), signal::busy, ++t, out);
+  }
+  CHECK(f.stats_of(gw(1), t)->window == Approx(1));
+}
+
+TEST_CASE("the window never exceeds its maximum", "[flow]") {
+  auto o = opts(2);
+  o.window_max = 3;
+  gateway_flow f{o};
+  std::vector<launch> out;
+  int64_t t = 0;
+  for (uint64_t id = 1; id < 100; ++id) {
+    REQUIRE(f.admit(gw(1), key(id), priority::normal, ++t));
+    f.release(key(id), signal::ack, ++t, out);
+  }
+  CHECK(f.stats_of(gw(1), t)->window == Approx(3));
+}
+
+TEST_CASE("load-aware choice: within the margin the freest window wins, outside it RSSI does",
+          "[flow]") {
+  gateway_flow f{opts(4)};
+  std::vector<launch> out;
+  // Gateway 1 is busy: 4 in flight, 1 waiting.
+  for (uint64_t id = 1; id <= 5; ++id)
+    f.admit(gw(1), key(id), priority::normal, 0);
+  auto near = route_of({{1, -50}, {2, -54}});
+  auto c = f.choose(near, {}, true, 1);
+  REQUIRE(c.pick);
+  CHECK(c.pick->gw == gw(2));
+  CHECK(c.balanced);
+  auto far = route_of({{1, -50}, {2, -57}});
+  c = f.choose(far, {}, true, 1);
+  REQUIRE(c.pick);
+  CHECK(c.pick->gw == gw(1));
+  CHECK_FALSE(c.balanced);
+  CHECK(f.totals().balanced == 1);
+  // Tried gateways are not candidates, as with the plain rule.
+  c = f.choose(near, {gw(2)}, true, 1);
+  CHECK(c.pick->gw == gw(1));
+}
+
+TEST_CASE("margin 0 or flow control off: the plain RSSI rule", "[flow]") {
+  for (int variant = 0; variant < 2; ++variant) {
+    auto o = opts(1);
+    if (variant == 0)
+      o.balance_margin_db = 0;
+    else
+      o.enabled = false;
+    gateway_flow f{o};
+    f.admit(gw(1), key(1), priority::normal, 0);
+    f.admit(gw(1), key(2), priority::normal, 0);
+    auto c = f.choose(route_of({{1, -50}, {2, -50}}), {}, true, 1);
+    REQUIRE(c.pick);
+    CHECK(c.pick->gw == gw(1));
+  }
+}
+
+TEST_CASE("flow control off: nothing ever waits", "[flow]") {
+  auto o = opts(1);
+  o.enabled = false;
+  gateway_flow f{o};
+  for (uint64_t id = 1; id <= 100; ++id)
+    CHECK(f.admit(gw(1), key(id), priority::bulk, 0));
+  CHECK(f.waiting() == 0);
+  CHECK(f.stats_of(gw(1), 0)->in_flight == 100);
+}
+
+TEST_CASE("breaker: silent attempts in a row mark a gateway down, its waiters are rerouted, a "
+          "probe brings it back",
+          "[flow]") {
+  gateway_flow f{opts(3)};
+  std::vector<launch> out;
+  for (uint64_t id = 1; id <= 5; ++id)
+    f.admit(gw(1), key(id), priority::normal, 0);
+  CHECK(f.waiting() == 2);
+  f.release(key(1), signal::silence, 100, out); // 1 of 3; the window shrinks (3 -> 1.5)
+  CHECK(out.empty());                           // 2 in flight >= window 1: nobody goes
+  f.release(key(2), signal::silence, 101, out);
+  CHECK(out.empty());
+  f.release(key(3), signal::silence, 102, out); // 3 of 3: down
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].reroute);
+  CHECK(out[1].reroute);
+  CHECK(f.waiting() == 0);
+  auto s = f.stats_of(gw(1), 103);
+  CHECK(s->breaker == breaker_state::down);
+  CHECK(s->breaker_trips == 1);
+  // New commands go to the runner-up, even though the down one is stronger.
+  auto r = route_of({{1, -40}, {2, -70}});
+  auto c = f.choose(r, {}, true, 200);
+  CHECK(c.pick->gw == gw(2));
+  CHECK(c.avoided_down);
+  // A route with only the down gateway still gets it.
+  c = f.choose(route_of({{1, -40}}), {}, true, 200);
+  CHECK(c.pick->gw == gw(1));
+  // After the cool-down (1 s) the next command probes; others keep away meanwhile.
+  int64_t later = 102 + 1'000'000;
+  c = f.choose(r, {}, true, later);
+  CHECK(c.pick->gw == gw(1));
+  CHECK(f.admit(gw(1), key(10), priority::normal, later));
+  CHECK(f.stats_of(gw(1), later)->breaker == breaker_state::probing);
+  c = f.choose(r, {}, true, later);
+  CHECK(c.pick->gw == gw(2));
+  // The probe is answered: up again.
+  out.clear();
+  f.release(key(10), signal::ack, later + 5, out);
+  CHECK(f.stats_of(gw(1), later + 5)->breaker == breaker_state::up);
+  CHECK(f.totals().breaker_recoveries == 1);
+}
+
+TEST_CASE("breaker: a silent probe marks the gateway down again; an answer in between resets the "
+          "count",
+          "[flow]") {
+  gateway_flow f{opts(8)};
+  std::vector<launch> out;
+  int64_t t = 0;
+  // silence, silence, ack, silence: no trip.
+  for (uint64_t id = 1; id <= 4; ++id)
+    f.admit(gw(1), key(id), priority::normal, t);
+  f.release(key(1), signal::silence, ++t, out);
+  f.release(key(2), signal::silence, ++t, out);
+  f.release(key(3), signal::ack, ++t, out);
+  f.release(key(4), signal::silence, ++t, out);
+  CHECK(f.stats_of(gw(1), t)->breaker == breaker_state::up);
+  for (uint64_t id = 5; id <= 7; ++id)
+    f.admit(gw(1), key(id), priority::normal, t);
+  for (uint64_t id = 5; id <= 7; ++id)
+    f.release(key(id), signal::silence, ++t, out);
+  CHECK(f.stats_of(gw(1), t)->breaker == breaker_state::down);
+  t += 1'000'000;
+  CHECK(f.admit(gw(1), key(20), priority::normal, t));
+  CHECK_FALSE(f.admit(gw(1), key(21), priority::normal, t)); // waits behind the probe
+  out.clear();
+  f.release(key(20), signal::silence, t + 1, out);
+  CHECK(f.stats_of(gw(1), t + 1)->breaker == breaker_state::down);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].reroute);
+  CHECK(f.stats_of(gw(1), t + 1)->breaker_trips == 2);
+}
+
+TEST_CASE("breaker off: silence never marks a gateway down", "[flow]") {
+  auto o = opts(8);
+  o.breaker_silent_attempts = 0;
+  gateway_flow f{o};
+  std::vector<launch> out;
+  for (uint64_t id = 1; id <= 20; ++id) {
+    f.admit(gw(1), key(id), priority::normal, 0);
+    f.release(key(id), signal::silence, 1, out);
+  }
+  CHECK(f.stats_of(gw(1), 2)->breaker == breaker_state::up);
+}
+
+TEST_CASE("forget drops a waiting attempt and frees held slots", "[flow]") {
+  gateway_flow f{opts(1)};
+  std::vector<launch> out;
+  CHECK(f.admit(gw(1), key(1), priority::normal, 0));
+  CHECK_FALSE(f.admit(gw(1), key(2), priority::normal, 0));
+  CHECK_FALSE(f.admit(gw(1), key(3), priority::normal, 0));
+  f.forget(2, 1, out); // waiting: gone, nothing sent
+  CHECK(out.empty());
+  CHECK(f.waiting() == 1);
+  f.forget(1, 2, out); // in flight: its slot goes to the next waiter (3, not 2)
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].key == key(3));
+  CHECK(f.in_flight() == 1);
+}
