@@ -14,9 +14,10 @@ command_step ignore(command_step::ignore_reason r) {
 
 } // namespace
 
-command_fsm::command_fsm(const retry_policy& policy, int64_t accepted_us)
+command_fsm::command_fsm(const retry_policy& policy, int64_t accepted_us, uint64_t seed)
     : policy_(policy)
-    , deadline_us_(accepted_us + policy.timeout_ms * 1000) {
+    , deadline_us_(accepted_us + policy.timeout_ms * 1000)
+    , jitter_(seed) {
   if (policy_.max_attempts < 1)
     policy_.max_attempts = 1;
 }
@@ -81,9 +82,31 @@ int64_t command_fsm::capped_delay_ms(int64_t delay_ms, int64_t now_us) const {
   return std::max<int64_t>(std::min(delay_ms, left_ms), 1);
 }
 
-command_step command_fsm::on_dispatched(uint32_t seq, gw_mac gw, int64_t now_us) {
+command_step command_fsm::on_queued(uint32_t seq, gw_mac, int64_t now_us) {
   if (state_ != state::routing || seq != seq_)
     return ignore(command_step::ignore_reason::stale);
+  unavailable_in_row_ = 0;
+  state_ = state::queued;
+  // Same seq: the window opening (on_dispatched) and this timer both name
+  // the dispatch; the router's timer (kind routing) is stale from now on.
+  command_step s;
+  s.what = command_step::kind::arm_timer;
+  s.timer = command_step::timer_kind::window;
+  s.seq = seq_;
+  s.delay_ms = capped_delay_ms(INT64_MAX / 1000, now_us); // = until the deadline
+  return s;
+}
+
+command_step command_fsm::on_requeue(uint32_t seq, int64_t now_us) {
+  if (state_ != state::queued || seq != seq_)
+    return ignore(command_step::ignore_reason::stale);
+  return dispatch_next(now_us);
+}
+
+command_step command_fsm::on_dispatched(uint32_t seq, gw_mac gw, int64_t now_us) {
+  if ((state_ != state::routing && state_ != state::queued) || seq != seq_)
+    return ignore(command_step::ignore_reason::stale);
+  unavailable_in_row_ = 0;
   ++attempts_;
   tried_.push_back(gw);
   answered_.push_back(false);
@@ -109,30 +132,38 @@ command_step command_fsm::on_table_warming(uint32_t seq, int64_t now_us) {
     return ignore(command_step::ignore_reason::stale);
   // Waiting past the deadline would change nothing: what the table says
   // now is the answer.
-  if (now_us + policy_.unavailable_backoff_ms * 1000 >= deadline_us_) {
+  auto delay_ms = jittered_backoff_ms(policy_.unavailable_backoff_ms, policy_.backoff_max_ms,
+                                      ++unavailable_in_row_, jitter_);
+  if (now_us + delay_ms * 1000 >= deadline_us_) {
     if (attempts_ == 0)
       return finish(outcome_status::unroutable, outcome_reason::table_rebuilding, now_us);
     return exhausted(outcome_reason::no_more_candidates, now_us);
   }
-  return back_off(now_us);
+  return back_off(delay_ms, now_us);
 }
 
-command_step command_fsm::back_off(int64_t now_us) {
+command_step command_fsm::back_off(int64_t delay_ms, int64_t now_us) {
   state_ = state::backing_off;
   command_step s;
   s.what = command_step::kind::arm_timer;
   s.timer = command_step::timer_kind::backoff;
   s.seq = ++seq_;
-  s.delay_ms = capped_delay_ms(policy_.unavailable_backoff_ms, now_us);
+  s.delay_ms = capped_delay_ms(delay_ms, now_us);
   return s;
+}
+
+int64_t command_fsm::retry_delay_ms() {
+  return jittered_backoff_ms(policy_.retry_backoff_ms, policy_.backoff_max_ms, ++retries_, jitter_);
 }
 
 command_step command_fsm::on_unavailable(uint32_t seq, int64_t now_us) {
   if (state_ != state::routing || seq != seq_)
     return ignore(command_step::ignore_reason::stale);
-  if (now_us + policy_.unavailable_backoff_ms * 1000 >= deadline_us_)
+  auto delay_ms = jittered_backoff_ms(policy_.unavailable_backoff_ms, policy_.backoff_max_ms,
+                                      ++unavailable_in_row_, jitter_);
+  if (now_us + delay_ms * 1000 >= deadline_us_)
     return finish(outcome_status::timed_out, outcome_reason::routing_unavailable, now_us);
-  return back_off(now_us);
+  return back_off(delay_ms, now_us);
 }
 
 command_step command_fsm::on_reply(const reply_event& r, int64_t now_us) {
@@ -182,6 +213,11 @@ command_step command_fsm::on_reply(const reply_event& r, int64_t now_us) {
   }
   if (retryable(r.code) && attempts_ < static_cast<uint32_t>(policy_.max_attempts)) {
     last_nack_ = r.code;
+    // Busy: the gateway has too much to do; the retry waits (exponential,
+    // jittered) so that NACKed commands do not come back together. Other
+    // codes (not in range) say nothing about load: the next candidate now.
+    if (r.code == nack_code::busy && policy_.retry_backoff_ms > 0)
+      return back_off(retry_delay_ms(), now_us);
     return dispatch_next(now_us);
   }
   return finish(outcome_status::nacked, outcome_reason::gateway_nack, now_us, r.code, r.gw);
@@ -191,10 +227,15 @@ command_step command_fsm::on_timer(command_step::timer_kind k, uint32_t seq, int
   if (seq != seq_)
     return ignore(command_step::ignore_reason::stale);
   // Timers are capped at the deadline, so the deadline needs no timer of its own.
-  if (now_us >= deadline_us_ && (state_ == state::waiting || state_ == state::backing_off))
-    return state_ == state::backing_off
+  if (now_us >= deadline_us_ &&
+      (state_ == state::waiting || state_ == state::backing_off || state_ == state::queued))
+    return state_ == state::backing_off && unavailable_in_row_ > 0
                ? finish(outcome_status::timed_out, outcome_reason::routing_unavailable, now_us)
+           : state_ == state::queued && !last_nack_
+               ? finish(outcome_status::timed_out, outcome_reason::gateway_window, now_us)
                : on_deadline(now_us);
+  if (k == command_step::timer_kind::window)
+    return ignore(command_step::ignore_reason::stale); // the window opened first
   if (k == command_step::timer_kind::routing) {
     if (state_ != state::routing)
       return ignore(command_step::ignore_reason::stale);
@@ -207,8 +248,13 @@ command_step command_fsm::on_timer(command_step::timer_kind k, uint32_t seq, int
   }
   if (state_ != state::waiting)
     return ignore(command_step::ignore_reason::stale);
-  if (attempts_ < static_cast<uint32_t>(policy_.max_attempts))
+  if (attempts_ < static_cast<uint32_t>(policy_.max_attempts)) {
+    // Silence: the next candidate after a short jittered wait, so that the
+    // commands a dark gateway held do not all come back in one instant.
+    if (policy_.retry_backoff_ms > 0)
+      return back_off(retry_delay_ms(), now_us);
     return dispatch_next(now_us);
+  }
   return exhausted(outcome_reason::no_reply, now_us);
 }
 
@@ -226,6 +272,8 @@ std::string_view to_string(command_fsm::state s) {
     return "created";
   case command_fsm::state::routing:
     return "routing";
+  case command_fsm::state::queued:
+    return "queued";
   case command_fsm::state::waiting:
     return "waiting";
   case command_fsm::state::backing_off:

@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 
+#include "runtime/command/backoff.hpp"
 #include "runtime/command/outcome.hpp"
 #include "runtime/command/retry_policy.hpp"
 #include "runtime/core/mac.hpp"
@@ -20,8 +21,9 @@ struct command_step {
   };
   /// attempt: the gateway's answer is overdue; backoff: time to ask the
   /// routers again; routing: the router's answer is overdue (armed by the
-  /// shell for every dispatch, with the router timeout).
-  enum class timer_kind : uint8_t { attempt, backoff, routing };
+  /// shell for every dispatch, with the router timeout); window: the
+  /// deadline of a command waiting for its gateway's window.
+  enum class timer_kind : uint8_t { attempt, backoff, routing, window };
   enum class ignore_reason : uint8_t { none, stale, duplicate, stray };
 
   kind what = kind::none;
@@ -62,13 +64,24 @@ struct reply_event {
 /// the router's report that it published: it then stands for that report.
 class command_fsm {
 public:
-  command_fsm(const retry_policy& policy, int64_t accepted_us);
+  /// `seed` seeds the command's backoff jitter (its id, so that commands
+  /// failing together do not retry together, and runs are reproducible).
+  command_fsm(const retry_policy& policy, int64_t accepted_us, uint64_t seed = 0);
 
   /// First step: always a dispatch of attempt 1.
   command_step start(int64_t now_us);
 
-  /// The router published attempt `attempt` through `gw`.
+  /// The router published attempt `attempt` through `gw` (also: the window
+  /// of a queued attempt opened and it was published).
   command_step on_dispatched(uint32_t seq, gw_mac gw, int64_t now_us);
+  /// The router chose `gw`, whose window is full: the attempt waits in the
+  /// node (no attempt timer) until on_dispatched (the window opened, same
+  /// `seq`) or on_requeue (the gateway went down: route again). Only the
+  /// deadline ends the wait (timer `window`).
+  command_step on_queued(uint32_t seq, gw_mac gw, int64_t now_us);
+  /// The gateway this command waited for went down: route it again now
+  /// (no attempt was spent).
+  command_step on_requeue(uint32_t seq, int64_t now_us);
   /// The router found no fresh candidate it may use.
   command_step on_no_route(uint32_t seq, int64_t now_us);
   /// The router found no route while the table was being rebuilt after
@@ -93,7 +106,7 @@ public:
   int64_t deadline_us() const { return deadline_us_; }
 
   /// Names of the states, for inspection.
-  enum class state : uint8_t { created, routing, waiting, backing_off, done };
+  enum class state : uint8_t { created, routing, queued, waiting, backing_off, done };
   state current() const { return state_; }
 
 private:
@@ -101,7 +114,8 @@ private:
   command_step finish(outcome_status st, std::string_view reason, int64_t now_us, uint32_t code = 0,
                       std::optional<gw_mac> gw = std::nullopt);
   command_step exhausted(std::string_view reason, int64_t now_us);
-  command_step back_off(int64_t now_us);
+  command_step back_off(int64_t delay_ms, int64_t now_us);
+  int64_t retry_delay_ms();
   bool retryable(uint32_t code) const;
   int64_t capped_delay_ms(int64_t delay_ms, int64_t now_us) const;
 
@@ -114,6 +128,9 @@ private:
   std::vector<gw_mac> tried_;  ///< gateway of attempt i at index i-1
   std::vector<bool> answered_; ///< attempt i answered at index i-1
   std::optional<uint32_t> last_nack_;
+  jitter_source jitter_;
+  uint32_t unavailable_in_row_ = 0; ///< routing unavailable, in a row (backoff exponent)
+  uint32_t retries_ = 0;            ///< busy or silent attempts retried (backoff exponent)
 };
 
 std::string_view to_string(command_fsm::state s);

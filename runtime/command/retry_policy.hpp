@@ -22,8 +22,14 @@ struct retry_policy {
   /// next candidate instead of ending nacked (1 not in range, 2 busy).
   std::vector<uint32_t> retry_on_codes = {1, 2};
   /// Wait before asking the routers again when routing is unavailable
-  /// (Redis or the broker down).
+  /// (Redis or the broker down): the first of an exponential series (see
+  /// backoff.hpp: doubled per retry in a row, jittered, capped).
   int64_t unavailable_backoff_ms = 250;
+  /// First wait before the next attempt after a busy NACK or a silent
+  /// attempt (doubled per retry of the command, jittered, capped).
+  int64_t retry_backoff_ms = 100;
+  /// No backoff is longer than this.
+  int64_t backoff_max_ms = 10'000;
 };
 
 } // namespace shelfwire

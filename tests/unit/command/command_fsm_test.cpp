@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include "runtime/command/command_fsm.hpp"
 
 using namespace shelfwire;
@@ -21,6 +23,7 @@ retry_policy policy(int attempts = 3, bool repeat = true) {
   p.retry_same_gateway = repeat;
   p.retry_on_codes = {1, 2};
   p.unavailable_backoff_ms = 50;
+  p.retry_backoff_ms = 0; // busy and silent retries at once (backoff: own tests below)
   return p;
 }
 
@@ -33,11 +36,12 @@ reply_event reply(uint8_t attempt, gw_mac gw, bool ack, uint32_t code = 0) {
   return r;
 }
 
-/// `s` arms the backoff timer of policy(): 50 ms.
+/// `s` arms the first backoff timer of policy(): 50 ms, jittered to [25, 50].
 void require_backoff(const command_step& s) {
   REQUIRE(s.what == kind::arm_timer);
   CHECK(s.timer == timer::backoff);
-  CHECK(s.delay_ms == 50);
+  CHECK(s.delay_ms >= 25);
+  CHECK(s.delay_ms <= 50);
 }
 
 /// Drives a dispatch through `gw`; returns the armed attempt timer step.
@@ -255,7 +259,7 @@ TEST_CASE("no route while the table is being rebuilt: wait and ask again, not un
   SECTION("still no route at the deadline: unroutable, naming the rebuild") {
     command_fsm g{policy(), 0};
     auto g1 = g.start(0);
-    auto w = g.on_table_warming(g1.seq, 9'960'000); // + 50 ms backoff > 10 s deadline
+    auto w = g.on_table_warming(g1.seq, 9'980'000); // + >= 25 ms backoff >= 10 s deadline
     REQUIRE(w.what == kind::finish);
     CHECK(w.outcome.status == outcome_status::unroutable);
     CHECK(w.outcome.reason == "routing_table_rebuilding");
@@ -427,4 +431,176 @@ TEST_CASE("a router that does not answer in time counts as unavailable") {
   auto t = dispatched(f, d2, gw_a, 60'001);
   CHECK(f.on_timer(timer::routing, d2.seq, 61'000).ignored == ignored::stale);
   CHECK(t.seq != d2.seq);
+}
+
+// -- backoff (exponential, jittered, capped) --------------------------------------
+
+TEST_CASE("jittered backoff doubles per retry, stays within [d/2, d] and under the cap") {
+  jitter_source rng{42};
+  for (uint32_t n = 1; n <= 12; ++n) {
+    int64_t d = std::min<int64_t>(100LL << (n - 1), 2'000);
+    for (int i = 0; i < 200; ++i) {
+      auto ms = jittered_backoff_ms(100, 2'000, n, rng);
+      CHECK(ms >= d / 2);
+      CHECK(ms <= d);
+    }
+  }
+}
+
+TEST_CASE("commands that fail together do not retry together; one seed, one sequence") {
+  std::vector<int64_t> a, b, c;
+  jitter_source ra{1}, rb{1}, rc{2};
+  for (int i = 0; i < 20; ++i) {
+    a.push_back(jittered_backoff_ms(1'000, 10'000, 3, ra));
+    b.push_back(jittered_backoff_ms(1'000, 10'000, 3, rb));
+    c.push_back(jittered_backoff_ms(1'000, 10'000, 3, rc));
+  }
+  CHECK(a == b);
+  CHECK(a != c);
+  // 1000 commands, one retry each after the same event: spread over the
+  // jitter range, not one instant.
+  std::set<int64_t> distinct;
+  for (uint64_t id = 0; id < 1000; ++id) {
+    jitter_source r{id};
+    distinct.insert(jittered_backoff_ms(1'000, 10'000, 1, r));
+  }
+  CHECK(distinct.size() > 300);
+}
+
+namespace {
+retry_policy backoff_policy() {
+  auto p = policy();
+  p.retry_backoff_ms = 40;
+  p.backoff_max_ms = 100;
+  return p;
+}
+} // namespace
+
+TEST_CASE("a busy NACK waits a jittered backoff, then tries the next candidate") {
+  command_fsm f{backoff_policy(), 0, 7};
+  auto t = dispatched(f, f.start(0), gw_a, 1);
+  auto b = f.on_reply(reply(1, gw_a, false, 2), 10);
+  REQUIRE(b.what == kind::arm_timer);
+  CHECK(b.timer == timer::backoff);
+  CHECK(b.delay_ms >= 20);
+  CHECK(b.delay_ms <= 40);
+  CHECK(f.current() == command_fsm::state::backing_off);
+  CHECK(f.on_timer(timer::attempt, t.seq, 100).ignored == ignored::stale);
+  auto d = f.on_timer(timer::backoff, b.seq, 10 + b.delay_ms * 1000);
+  REQUIRE(d.what == kind::dispatch);
+  CHECK(d.attempt == 2);
+  CHECK(d.tried == std::vector<gw_mac>{gw_a});
+  // The second busy NACK waits longer (up to the cap of 100 ms).
+  dispatched(f, d, gw_b, 200'000);
+  auto b2 = f.on_reply(reply(2, gw_b, false, 2), 200'010);
+  REQUIRE(b2.what == kind::arm_timer);
+  CHECK(b2.delay_ms >= 40);
+  CHECK(b2.delay_ms <= 80);
+}
+
+TEST_CASE("a NACK 'not in range' moves on at once: it says nothing about load") {
+  command_fsm f{backoff_policy(), 0, 7};
+  dispatched(f, f.start(0), gw_a, 1);
+  auto d = f.on_reply(reply(1, gw_a, false, 1), 10);
+  CHECK(d.what == kind::dispatch);
+}
+
+TEST_CASE("a silent attempt is retried after a jittered backoff") {
+  command_fsm f{backoff_policy(), 0, 9};
+  auto t = dispatched(f, f.start(0), gw_a, 1);
+  auto b = f.on_timer(timer::attempt, t.seq, 100'001);
+  REQUIRE(b.what == kind::arm_timer);
+  CHECK(b.timer == timer::backoff);
+  auto d = f.on_timer(timer::backoff, b.seq, 100'001 + b.delay_ms * 1000);
+  REQUIRE(d.what == kind::dispatch);
+  CHECK(d.attempt == 2);
+}
+
+TEST_CASE("routing unavailable in a row backs off exponentially up to the cap") {
+  auto p = policy();
+  p.unavailable_backoff_ms = 50;
+  p.backoff_max_ms = 300;
+  command_fsm f{p, 0, 3};
+  auto d = f.start(0);
+  int64_t now = 0;
+  std::vector<int64_t> delays;
+  for (int i = 0; i < 6; ++i) {
+    auto b = f.on_unavailable(d.seq, now);
+    REQUIRE(b.what == kind::arm_timer);
+    delays.push_back(b.delay_ms);
+    now += b.delay_ms * 1000;
+    d = f.on_timer(timer::backoff, b.seq, now);
+    REQUIRE(d.what == kind::dispatch);
+  }
+  int64_t expect[] = {50, 100, 200, 300, 300, 300};
+  for (size_t i = 0; i < delays.size(); ++i) {
+    CHECK(delays[i] >= expect[i] / 2);
+    CHECK(delays[i] <= expect[i]);
+  }
+  // A dispatch that went out resets the series.
+  dispatched(f, d, gw_a, now);
+  CHECK(f.attempts() == 1);
+}
+
+// -- waiting for a gateway window (flow control) --------------------------------
+
+TEST_CASE("a queued attempt holds no attempt timer; the window opening starts it") {
+  command_fsm f{policy(), 0};
+  auto d = f.start(0);
+  auto q = f.on_queued(d.seq, gw_a, 10);
+  REQUIRE(q.what == kind::arm_timer);
+  CHECK(q.timer == timer::window);
+  CHECK(q.seq == d.seq);
+  CHECK(q.delay_ms >= 9'999); // the deadline, nothing earlier
+  CHECK(f.current() == command_fsm::state::queued);
+  CHECK(f.attempts() == 0);
+  // The router's own timer is stale now.
+  CHECK(f.on_timer(timer::routing, d.seq, 5'000'000).ignored == ignored::stale);
+  // Five seconds later the window opens: the attempt timer starts there.
+  auto t = f.on_dispatched(d.seq, gw_a, 5'000'000);
+  REQUIRE(t.what == kind::arm_timer);
+  CHECK(t.timer == timer::attempt);
+  CHECK(t.delay_ms == 100);
+  CHECK(f.attempts() == 1);
+  CHECK(f.on_timer(timer::window, d.seq, 10'000'000).ignored == ignored::stale);
+  auto a = f.on_reply(reply(1, gw_a, true), 5'050'000);
+  CHECK(a.what == kind::finish);
+  CHECK(a.outcome.status == outcome_status::acked);
+  CHECK(a.outcome.backbone_us == 5'050'000); // from the first dispatch, waiting included
+}
+
+TEST_CASE("a command waiting for a window until its deadline ends timed_out gateway_window") {
+  command_fsm f{policy(), 0};
+  auto d = f.start(0);
+  auto q = f.on_queued(d.seq, gw_a, 10);
+  auto e = f.on_timer(timer::window, q.seq, 10'000'000);
+  REQUIRE(e.what == kind::finish);
+  CHECK(e.outcome.status == outcome_status::timed_out);
+  CHECK(e.outcome.reason == "gateway_window");
+  CHECK(e.outcome.attempts == 0);
+}
+
+TEST_CASE("a queued attempt whose gateway went down is routed again, no attempt spent") {
+  command_fsm f{policy(), 0};
+  auto d = f.start(0);
+  f.on_queued(d.seq, gw_a, 10);
+  CHECK(f.on_requeue(d.seq + 1, 20).ignored == ignored::stale);
+  auto d2 = f.on_requeue(d.seq, 20);
+  REQUIRE(d2.what == kind::dispatch);
+  CHECK(d2.attempt == 1);
+  CHECK(d2.tried.empty());
+  CHECK(f.on_dispatched(d.seq, gw_a, 30).ignored == ignored::stale); // the old one
+  dispatched(f, d2, gw_b, 40);
+}
+
+TEST_CASE("an earlier attempt's late ACK ends a command that waits for a window") {
+  command_fsm f{policy(), 0};
+  auto t = dispatched(f, f.start(0), gw_a, 1);
+  auto d = f.on_timer(timer::attempt, t.seq, 100'001);
+  REQUIRE(d.what == kind::dispatch);
+  f.on_queued(d.seq, gw_b, 100'010);
+  auto a = f.on_reply(reply(1, gw_a, true), 100'020);
+  REQUIRE(a.what == kind::finish);
+  CHECK(a.outcome.status == outcome_status::acked);
+  CHECK(a.outcome.gw == gw_a);
 }
