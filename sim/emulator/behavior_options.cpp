@@ -16,4 +16,18 @@ gateway_behavior to_gateway_behavior(const behavior_options& o) {
   return b;
 }
 
+radio_params to_radio_params(const behavior_options& o) {
+  auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
+  radio_params p;
+  p.slots = u(o.radio_slots);
+  p.queue_max = u(o.queue_max);
+  p.tx_price = {u(o.tx_price_ms_min), u(o.tx_price_ms_max)};
+  p.tx_image = {u(o.tx_image_ms_min), u(o.tx_image_ms_max)};
+  p.tx_short = {u(o.tx_short_ms_min), u(o.tx_short_ms_max)};
+  p.tx_default = {u(o.tx_default_ms_min), u(o.tx_default_ms_max)};
+  p.checkin_interval_ms = u(o.checkin_interval_ms);
+  p.compression = u(o.compression);
+  return p;
+}
+
 } // namespace shelfwire::sim

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <queue>
 #include <random>
 #include <thread>
@@ -18,6 +19,14 @@ namespace shelfwire::sim {
 namespace {
 
 using clock = std::chrono::steady_clock;
+
+/// An action in the radio: what to answer when its transmission ends.
+struct on_air {
+  gw_mac gw;
+  wire::response r; ///< ACK, or the NACK the dice chose
+  uint32_t delay_ms = 0;
+  bool dup = false;
+};
 
 struct delayed_reply {
   clock::time_point due;
@@ -39,6 +48,11 @@ struct gateway_emulator::impl {
   metrics::counter& duplicates;
   metrics::counter& foreign;
   metrics::counter& malformed;
+  metrics::counter& busy;
+  metrics::counter& expired;
+  metrics::counter& transmissions;
+  metrics::gauge& peak_queue;
+  metrics::gauge& peak_slots;
   /// One client for all gateways, or one per gateway (client_per_gateway).
   std::vector<std::unique_ptr<mqtt::client>> clients;
   std::unordered_map<gw_mac, mqtt::client*> client_of; ///< with client_per_gateway
@@ -51,8 +65,11 @@ struct gateway_emulator::impl {
   std::map<gw_mac, uint64_t> per_gateway;
   std::mt19937_64 rng;
 
-  // timer thread for delayed answers
-  std::mutex tmtx;
+  // timer thread for delayed answers and the radio (both under tmtx)
+  mutable std::mutex tmtx;
+  const clock::time_point t0 = clock::now(); ///< the radio's time 0
+  std::optional<radio_model> radio;          ///< with opts.radio.slots > 0
+  std::unordered_map<uint64_t, on_air> air;  ///< radio id -> its answer
   std::condition_variable tcv;
   std::priority_queue<delayed_reply, std::vector<delayed_reply>, std::greater<>> timers;
   bool stopping = false;
@@ -91,10 +108,82 @@ struct gateway_emulator::impl {
       , duplicates(r.get_counter("emu.duplicates"))
       , foreign(r.get_counter("emu.foreign"))
       , malformed(r.get_counter("emu.malformed"))
+      , busy(r.get_counter("emu.busy"))
+      , expired(r.get_counter("emu.expired"))
+      , transmissions(r.get_counter("emu.transmissions"))
+      , peak_queue(r.get_gauge("emu.peak_queue"))
+      , peak_slots(r.get_gauge("emu.peak_slots"))
       , rng(opts.seed)
       , noise_rng(opts.seed ^ 0x9E3779B97F4A7C15ull) {
     for (auto gw : opts.gateways)
       behaviors[gw] = gateway_behavior{};
+    if (opts.radio.enabled()) {
+      auto rp = opts.radio;
+      rp.seed = opts.seed;
+      radio.emplace(rp);
+    }
+  }
+
+  int64_t now_us() const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - t0).count();
+  }
+
+  clock::time_point at(int64_t radio_us) const { return t0 + std::chrono::microseconds{radio_us}; }
+
+  /// Radio events due now (tmtx held): their answers into the timers.
+  void radio_events() {
+    for (auto& e : radio->advance(now_us())) {
+      auto i = air.find(e.id);
+      if (i == air.end())
+        continue;
+      auto a = std::move(i->second);
+      air.erase(i);
+      if (e.kind == radio_event_kind::expired) {
+        a.r.ack = false;
+        a.r.code = 2;
+        a.dup = false;
+        busy.inc();
+        expired.inc();
+        nacks.inc();
+      } else {
+        transmissions.inc();
+        bool silent = false;
+        {
+          std::lock_guard<std::mutex> g{mtx};
+          auto bi = behaviors.find(a.gw);
+          silent = bi == behaviors.end() || bi->second.silent;
+        }
+        if (silent) {
+          dropped.inc();
+          continue;
+        }
+        (a.r.ack ? acks : nacks).inc();
+      }
+      auto due = at(e.at_us) + std::chrono::milliseconds{a.delay_ms};
+      if (a.dup) {
+        duplicates.inc();
+        timers.push({due + std::chrono::milliseconds{1}, a.gw, a.r});
+      }
+      timers.push({due, a.gw, std::move(a.r)});
+    }
+  }
+
+  /// An action into the radio: false if refused (queue full: NACK busy now).
+  bool to_radio(gw_mac gw, const wire::action& act, wire::response r, uint32_t delay, bool dup) {
+    {
+      std::lock_guard<std::mutex> g{tmtx};
+      auto adm = radio->arrive(now_us(), gw, act.esl, act.op, act.ttl_ms);
+      peak_queue.set(radio->stats().peak_queue);
+      peak_slots.set(radio->stats().peak_slots);
+      if (!adm.busy) {
+        air.emplace(adm.id, on_air{gw, std::move(r), delay, dup});
+        tcv.notify_one();
+        return true;
+      }
+    }
+    busy.inc();
+    nacks.inc();
+    return false;
   }
 
   /// The connection that speaks for `gw`.
@@ -128,11 +217,18 @@ struct gateway_emulator::impl {
   void timer_loop() {
     std::unique_lock<std::mutex> lk{tmtx};
     while (!stopping) {
-      if (timers.empty()) {
+      auto radio_next = radio ? radio->next_event_us() : INT64_MAX;
+      if (radio_next != INT64_MAX && at(radio_next) <= clock::now()) {
+        radio_events();
+        continue;
+      }
+      if (timers.empty() && radio_next == INT64_MAX) {
         tcv.wait(lk);
         continue;
       }
-      auto due = timers.top().due;
+      auto due = timers.empty() ? at(radio_next) : timers.top().due;
+      if (radio_next != INT64_MAX)
+        due = std::min(due, at(radio_next));
       if (clock::now() < due) {
         tcv.wait_until(lk, due);
         continue;
@@ -208,6 +304,17 @@ struct gateway_emulator::impl {
     r.esl = act->esl;
     bool out_of_range =
         std::find(b.out_of_range.begin(), b.out_of_range.end(), act->esl) != b.out_of_range.end();
+    if (radio && !out_of_range) {
+      r.ack = !nack;
+      r.code = nack ? b.nack_code : 0;
+      r.rssi = -60;
+      if (!to_radio(*gw, *act, r, delay, dup)) {
+        r.ack = false;
+        r.code = 2;
+        send_reply(*gw, r);
+      }
+      return;
+    }
     if (out_of_range) {
       r.ack = false;
       r.code = 1;
@@ -439,5 +546,19 @@ emulator_options gateway_emulator::simple_store(size_t gateways, size_t esls, si
 namespace shelfwire::sim {
 const emulator_options& gateway_emulator::options() const {
   return impl_->opts;
+}
+
+radio_stats gateway_emulator::radio_counters() const {
+  std::lock_guard<std::mutex> g{impl_->tmtx};
+  return impl_->radio ? impl_->radio->stats() : radio_stats{};
+}
+
+int64_t gateway_emulator::radio_now_us() const {
+  return impl_->now_us();
+}
+
+int64_t gateway_emulator::radio_next_wake_us(esl_mac esl, int64_t t_us) const {
+  std::lock_guard<std::mutex> g{impl_->tmtx};
+  return impl_->radio ? impl_->radio->next_wake_us(esl, t_us) : t_us;
 }
 } // namespace shelfwire::sim

@@ -12,6 +12,7 @@
 #include "runtime/metrics/registry.hpp"
 #include "runtime/mqtt/client_options.hpp"
 #include "runtime/wire/contract.hpp"
+#include "sim/emulator/radio_model.hpp"
 
 namespace shelfwire::sim {
 
@@ -60,6 +61,10 @@ struct emulator_options {
   uint64_t seed = 1;
   /// Standard deviation of the noise added to each advert's RSSI (dB, normal).
   double rssi_noise_db = 0;
+  /// Radio physics of every gateway (slots, queue, transmission times,
+  /// check-ins, compression; radio_model.hpp). radio.slots = 0: off, every
+  /// gateway answers after reply_delay_ms as before. Its seed is `seed`.
+  radio_params radio;
 };
 
 /// Per-ESL concurrency as the gateways saw it (actions received but not yet
@@ -76,7 +81,20 @@ struct esl_observation {
 /// thread; delayed ones from the emulator's timer thread.
 ///
 /// Metrics under "emu.": actions, replies, acks, nacks, dropped, duplicates,
-/// foreign (actions for gateways it does not play), malformed.
+/// foreign (actions for gateways it does not play), malformed; with the radio
+/// on: busy (busy NACKs: queue full, or ttl expired), expired, transmissions
+/// (counters), peak_queue and peak_slots (gauges: most actions waiting / slots
+/// busy at one gateway at once).
+///
+/// With the radio on (emulator_options::radio) an action goes through the
+/// gateway's radio_model: refused at once with NACK code 2 when the queue is
+/// full; otherwise answered when its transmission ends (plus reply_delay_ms
+/// and jitter, the gateway's own processing) or with NACK code 2 when its ttl
+/// expires first. The behaviour's dice still apply: no_reply and silent drop
+/// the action before the radio (a silent gateway also drops the answers of
+/// transmissions that end while it is silent), nack_rate turns the answer at
+/// the end of the transmission into a NACK, duplicate, late and legacy work
+/// as without the radio; out-of-range ESLs get NACK code 1 at once.
 class gateway_emulator {
 public:
   gateway_emulator(emulator_options opts, metrics::registry& reg);
@@ -119,6 +137,13 @@ public:
   uint32_t max_esl_concurrency() const;
 
   const emulator_options& options() const;
+
+  /// The radio's counters (all zero with the radio off).
+  radio_stats radio_counters() const;
+  /// The radio's clock (microseconds since the emulator was made; compressed
+  /// gateway time runs on it) and an ESL's first wake-up at or after t_us.
+  int64_t radio_now_us() const;
+  int64_t radio_next_wake_us(esl_mac esl, int64_t t_us) const;
 
   /// A store: `gateways` gateways, `esls` ESLs, each heard by its home
   /// gateway (strongest) and by `extra_hearers` neighbours (weaker).

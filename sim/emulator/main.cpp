@@ -153,6 +153,7 @@ int main(int argc, char** argv) {
   eo.topic_prefix = o.topic_prefix;
   eo.adverts_per_status = static_cast<uint32_t>(o.adverts_per_status);
   eo.record_observations = false; // nobody reads them in this process
+  eo.radio = sim::to_radio_params(o.behavior);
   metrics::registry reg;
   sim::gateway_emulator emu{eo, reg};
   emu.set_behavior_all(sim::to_gateway_behavior(o.behavior));
@@ -174,10 +175,13 @@ int main(int argc, char** argv) {
       std::chrono::milliseconds{o.stats_interval_ms > 0 ? o.stats_interval_ms : 3'600'000};
   while (!stop.wait_for(interval)) {
     if (o.stats_interval_ms > 0)
-      lg->info("actions={} replies={} acks={} nacks={} dropped={} duplicates={}",
+      lg->info("actions={} replies={} acks={} nacks={} dropped={} duplicates={} busy={} "
+               "expired={} peak_queue={} peak_slots={}",
                reg.counter_value("emu.actions"), reg.counter_value("emu.replies"),
                reg.counter_value("emu.acks"), reg.counter_value("emu.nacks"),
-               reg.counter_value("emu.dropped"), reg.counter_value("emu.duplicates"));
+               reg.counter_value("emu.dropped"), reg.counter_value("emu.duplicates"),
+               reg.counter_value("emu.busy"), reg.counter_value("emu.expired"),
+               emu.radio_counters().peak_queue, emu.radio_counters().peak_slots);
   }
   emu.stop();
   lg->info("stopped");

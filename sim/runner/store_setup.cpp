@@ -85,6 +85,7 @@ void start_emulators(run_state& r) {
   eo.record_observations = false;
   eo.seed = static_cast<uint64_t>(sc.seed);
   eo.rssi_noise_db = static_cast<double>(sc.rssi_noise_db);
+  eo.radio = to_radio_params(sc.behavior);
   auto& emu = r.emu.emplace(eo, r.reg);
   r.behavior = to_gateway_behavior(sc.behavior);
   emu.set_behavior_all(r.behavior);
