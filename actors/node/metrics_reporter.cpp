@@ -29,15 +29,17 @@ void report(caf::stateful_actor<metrics_reporter_state>* self) {
   auto e2e = m.latency_end_to_end_us.snapshot();
   log::get("metrics")->info(
       "accepted={} pending={} in_flight={} acked={} nacked={} timed_out={} unroutable={} failed={} "
-      "superseded={} e2e_p50_us={} e2e_p99_us={} replies={} malformed={} late={} status_adverts={} "
+      "superseded={} aborted={} e2e_p50_us={} e2e_p99_us={} replies={} malformed={} late={} "
+      "status_adverts={} "
       "jobs={}/{}",
       m.commands_accepted.value(), m.commands_pending.value(), m.commands_in_flight.value(),
       m.outcome(outcome_status::acked).value(), m.outcome(outcome_status::nacked).value(),
       m.outcome(outcome_status::timed_out).value(), m.outcome(outcome_status::unroutable).value(),
       m.outcome(outcome_status::failed).value(), m.outcome(outcome_status::superseded).value(),
-      e2e.percentile(0.5), e2e.percentile(0.99), m.replies_received.value(),
-      m.replies_malformed.value() + m.status_malformed.value(), m.replies_late.value(),
-      m.status_adverts.value(), m.jobs_completed.value(), m.jobs_accepted.value());
+      m.outcome(outcome_status::aborted).value(), e2e.percentile(0.5), e2e.percentile(0.99),
+      m.replies_received.value(), m.replies_malformed.value() + m.status_malformed.value(),
+      m.replies_late.value(), m.status_adverts.value(), m.jobs_completed.value(),
+      m.jobs_accepted.value());
   if (!ctx.opts.metrics_topic.empty())
     ctx.egress->publish(ctx.opts.metrics_topic + "/" + ctx.id.name, metrics_snapshot_json(ctx), 0,
                         true);

@@ -20,11 +20,11 @@ struct node_metrics {
   metrics::counter& commands_started;
   metrics::counter& commands_restarts;
   metrics::counter& commands_queued_behind_esl; ///< waited for an earlier command of the same ESL
-  std::array<metrics::counter*, 6> outcomes;    ///< indexed by outcome_status
-  metrics::gauge& commands_pending;             ///< accepted, not ended
-  metrics::gauge& commands_in_flight;           ///< command actor running
-  metrics::histogram& latency_backbone_us;      ///< first dispatch -> deciding reply
-  metrics::histogram& latency_end_to_end_us;    ///< accepted -> outcome
+  std::array<metrics::counter*, outcome_status_count> outcomes; ///< indexed by outcome_status
+  metrics::gauge& commands_pending;                             ///< accepted, not ended
+  metrics::gauge& commands_in_flight;                           ///< command actor running
+  metrics::histogram& latency_backbone_us;   ///< first dispatch -> deciding reply
+  metrics::histogram& latency_end_to_end_us; ///< accepted -> outcome
 
   // gateway responses (ingress, supervisors, command actors)
   metrics::counter& replies_received;
@@ -86,6 +86,7 @@ struct node_metrics {
   metrics::counter& jobs_replicated;    ///< outcome batches sent to standbys
   metrics::counter& jobs_adopted;       ///< commands found still held by shards at a takeover
   metrics::counter& jobs_dead_letters;  ///< dead letters published
+  metrics::counter& jobs_aborted;       ///< jobs that reached their abort_threshold
   metrics::gauge& jobs_standby;         ///< jobs held here as standby
   metrics::gauge& jobs_results_kept;    ///< finished jobs' results kept for resubmission
   metrics::gauge& jobs_results_kept_bytes;

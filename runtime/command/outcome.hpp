@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,12 +20,18 @@ enum class outcome_status : uint8_t {
   unroutable, ///< no gateway has heard the ESL recently (no fresh route)
   failed,     ///< the node could not run the command (crash budget, shutdown)
   superseded, ///< a newer command of the same op for the ESL replaced it while waiting
+  aborted,    ///< its job passed its abort threshold before the command started: never sent
 };
+
+/// How many outcome statuses there are: size arrays indexed by outcome_status with this.
+inline constexpr size_t outcome_status_count = 7;
 
 inline constexpr outcome_status all_outcome_statuses[] = {
     outcome_status::acked,      outcome_status::nacked, outcome_status::timed_out,
     outcome_status::unroutable, outcome_status::failed, outcome_status::superseded,
+    outcome_status::aborted,
 };
+static_assert(std::size(all_outcome_statuses) == outcome_status_count);
 
 constexpr std::string_view to_string(outcome_status s) {
   switch (s) {
@@ -39,6 +47,8 @@ constexpr std::string_view to_string(outcome_status s) {
     return "failed";
   case outcome_status::superseded:
     return "superseded";
+  case outcome_status::aborted:
+    return "aborted";
   }
   return "failed";
 }
@@ -72,6 +82,8 @@ inline constexpr std::string_view no_reply = "no_reply"; ///< attempts exhausted
 inline constexpr std::string_view no_more_candidates =
     "no_more_candidates";                                ///< all tried, no repeat
 inline constexpr std::string_view deadline = "deadline"; ///< overall timeout hit
+/// timed_out: waited for its gateway's window (flow control) until the deadline
+inline constexpr std::string_view gateway_window = "gateway_window";
 inline constexpr std::string_view routing_unavailable =
     "routing_unavailable"; ///< Redis/broker down until the deadline
 inline constexpr std::string_view gateway_nack = "gateway_nack"; ///< nacked
@@ -81,6 +93,8 @@ inline constexpr std::string_view shutdown = "shutdown";         ///< node stopp
 /// command again, to its ESL's new owner (never in a job result).
 inline constexpr std::string_view moved = "moved";
 inline constexpr std::string_view superseded = "superseded"; ///< newer command, same op
+/// aborted: the job's share of failed outcomes reached its `abort_threshold`.
+inline constexpr std::string_view abort_threshold = "abort_threshold";
 } // namespace outcome_reason
 
 /// The end of one command, as the command actor reports it.

@@ -1,5 +1,8 @@
 #include "runtime/wire/jobs.hpp"
 
+#include <cmath>
+#include <cstdio>
+
 #include "runtime/wire/job_fields.hpp"
 #include "runtime/wire/msgpack_io.hpp"
 
@@ -110,6 +113,86 @@ private:
   std::string_view job_;
 };
 
+/// A number (integer or float) that is finite, as a double.
+detail::maybe_error read_number(const msgpack::object& o, const key_path& where, double& out) {
+  switch (o.type) {
+  case msgpack::type::POSITIVE_INTEGER:
+    out = static_cast<double>(o.via.u64);
+    return std::nullopt;
+  case msgpack::type::NEGATIVE_INTEGER:
+    out = static_cast<double>(o.via.i64);
+    return std::nullopt;
+  case msgpack::type::FLOAT32:
+  case msgpack::type::FLOAT64:
+    out = o.via.f64;
+    if (!std::isfinite(out))
+      return detail::make_error(decode_errc::bad_value, where, "expected a finite number");
+    return std::nullopt;
+  default:
+    return detail::wrong_type(where, "number", o);
+  }
+}
+
+/// The `rate` / `abort_threshold` shown in an error detail.
+std::string show_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+/// The optional rollout keys of a submission: `priority`, `rate`,
+/// `abort_threshold`, `abort_min_outcomes` (absent or nil: the defaults).
+detail::maybe_error read_rollout(const msgpack::object* prio, const msgpack::object* rate,
+                                 const msgpack::object* threshold,
+                                 const msgpack::object* min_outcomes, const key_path& top,
+                                 job_submission& j) {
+  if (!detail::absent(prio)) {
+    const auto k = top.child("priority");
+    std::string_view v;
+    if (auto e = detail::read_str(*prio, k, v))
+      return e;
+    auto p = parse_priority(v);
+    if (!p)
+      return detail::make_error(decode_errc::bad_value, k,
+                                "expected \"high\", \"normal\" or \"bulk\", got " +
+                                    detail::quoted(v));
+    j.prio = *p;
+  }
+  if (!detail::absent(rate)) {
+    const auto k = top.child("rate");
+    double v = 0;
+    if (auto e = read_number(*rate, k, v))
+      return e;
+    if (!(v >= min_rate_per_s && v <= max_rate_per_s))
+      return detail::make_error(decode_errc::bad_value, k,
+                                "commands per second must be in [" + show_number(min_rate_per_s) +
+                                    ", " + show_number(max_rate_per_s) + "], got " +
+                                    show_number(v));
+    j.rate_per_s = v;
+  }
+  if (!detail::absent(threshold)) {
+    const auto k = top.child("abort_threshold");
+    double v = 0;
+    if (auto e = read_number(*threshold, k, v))
+      return e;
+    if (!(v > 0 && v <= 1))
+      return detail::make_error(decode_errc::bad_value, k,
+                                "share of failed commands must be in (0, 1], got " +
+                                    show_number(v));
+    j.abort_threshold = v;
+  }
+  if (!detail::absent(min_outcomes)) {
+    const auto k = top.child("abort_min_outcomes");
+    uint64_t v = 0;
+    if (auto e = detail::read_unsigned(*min_outcomes, k, max_abort_min_outcomes, v))
+      return e;
+    if (v == 0)
+      return detail::make_error(decode_errc::bad_value, k, "must be at least 1");
+    j.abort_min_outcomes = static_cast<uint32_t>(v);
+  }
+  return std::nullopt;
+}
+
 } // namespace
 
 namespace detail {
@@ -162,13 +245,15 @@ decoded<job_submission> decode_job(std::string_view bytes, const decode_limits& 
   return detail::guarded<job_submission>([&]() -> decoded<job_submission> {
     msgpack::object_handle h;
     SHELFWIRE_WIRE_TRY(detail::parse_map(bytes, lim, h));
-    static constexpr std::array<std::string_view, 3> names{"v", "job", "commands"};
-    std::array<const msgpack::object*, 3> f{};
+    static constexpr std::array<std::string_view, 7> names{
+        "v", "job", "commands", "priority", "rate", "abort_threshold", "abort_min_outcomes"};
+    std::array<const msgpack::object*, 7> f{};
     const key_path top{};
     SHELFWIRE_WIRE_TRY(detail::find_keys(h.get(), names, f, top));
     SHELFWIRE_WIRE_TRY(detail::read_version(f[0], top.child("v")));
     job_submission j;
     SHELFWIRE_WIRE_TRY(read_job_id(f[1], top.child("job"), j.job));
+    SHELFWIRE_WIRE_TRY(read_rollout(f[3], f[4], f[5], f[6], top, j));
     const auto k_commands = top.child("commands");
     SHELFWIRE_WIRE_TRY(read_array(f[2], k_commands));
     const auto& arr = f[2]->via.array;
@@ -216,10 +301,23 @@ void encode(const job_submission& x, std::string& out) {
     for (const auto& [k, v] : c.args)
       bytes += k.size() + v.size() + 10;
   }
-  detail::writer w(out, bytes);
-  w.map(3);
+  detail::writer w(out, bytes + 96);
+  // The rollout keys only when they differ from the defaults: a plain job
+  // encodes as it always did.
+  bool prio = x.prio != priority::normal;
+  bool min_outcomes = x.abort_min_outcomes != default_abort_min_outcomes;
+  w.map(3 + (prio ? 1 : 0) + (x.rate_per_s ? 1 : 0) + (x.abort_threshold ? 1 : 0) +
+        (min_outcomes ? 1 : 0));
   w.str("v").u64(contract_version);
   w.str("job").str(x.job);
+  if (prio)
+    w.str("priority").str(to_string(x.prio));
+  if (x.rate_per_s)
+    w.str("rate").f64(*x.rate_per_s);
+  if (x.abort_threshold)
+    w.str("abort_threshold").f64(*x.abort_threshold);
+  if (min_outcomes)
+    w.str("abort_min_outcomes").u64(x.abort_min_outcomes);
   w.str("commands").array(static_cast<uint32_t>(x.commands.size()));
   for (const auto& c : x.commands) {
     w.map(c.args.empty() ? 2 : 3);
@@ -232,8 +330,8 @@ void encode(const job_submission& x, std::string& out) {
 
 // -- result --------------------------------------------------------------------
 
-std::array<uint64_t, 6> job_result::counts() const {
-  std::array<uint64_t, 6> c{};
+std::array<uint64_t, outcome_status_count> job_result::counts() const {
+  std::array<uint64_t, outcome_status_count> c{};
   for (const auto& o : outcomes) {
     auto i = static_cast<size_t>(o.status);
     if (i < c.size())
@@ -314,14 +412,17 @@ decoded<job_result> decode_job_result(std::string_view bytes, const decode_limit
     SHELFWIRE_WIRE_TRY(detail::require(f[5], k_counts));
     if (f[5]->type != msgpack::type::MAP)
       return unexpected{detail::wrong_type(k_counts, "map", *f[5])};
-    std::array<std::string_view, 6> count_names{};
+    std::array<std::string_view, outcome_status_count> count_names{};
     for (auto s : all_outcome_statuses)
       count_names[static_cast<size_t>(s)] = to_string(s);
-    std::array<const msgpack::object*, 6> cf{};
+    std::array<const msgpack::object*, outcome_status_count> cf{};
     SHELFWIRE_WIRE_TRY(detail::find_keys(*f[5], count_names, cf, k_counts));
-    std::array<uint64_t, 6> counts{};
+    std::array<uint64_t, outcome_status_count> counts{};
     for (size_t i = 0; i < counts.size(); ++i) {
       const auto k = k_counts.child(count_names[i]);
+      // `aborted` came later within v1: a result without it has none.
+      if (i == static_cast<size_t>(outcome_status::aborted) && detail::absent(cf[i]))
+        continue;
       SHELFWIRE_WIRE_TRY(detail::require(cf[i], k));
       SHELFWIRE_WIRE_TRY(detail::read_u64(*cf[i], k, counts[i]));
     }

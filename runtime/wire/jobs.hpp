@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runtime/command/outcome.hpp"
+#include "runtime/command/priority.hpp"
 #include "runtime/core/mac.hpp"
 #include "runtime/wire/contract.hpp"
 
@@ -16,7 +17,9 @@ namespace shelfwire::wire {
 /// The northbound (producer-facing) payloads, version 1. See docs/northbound.md.
 ///
 /// Submit: `{jobs-prefix}/submit`, QoS 1:
-///   {v:1, job:string, commands:[{esl:string, op:string, args:{string:string}}]}
+///   {v:1, job:string, commands:[{esl:string, op:string, args:{string:string}}],
+///    priority?:"high"|"normal"|"bulk", rate?:number, abort_threshold?:number,
+///    abort_min_outcomes?:uint}
 /// Result: `{jobs-prefix}/{job}/result`, QoS 1 (see job_result).
 /// Rejection of a payload without a usable job id: `{jobs-prefix}/rejected`.
 
@@ -26,9 +29,25 @@ struct job_command {
   arg_list args;
 };
 
+/// Rollout control limits (docs/northbound.md, "Priority and rollout control").
+inline constexpr double min_rate_per_s = 0.001;
+inline constexpr double max_rate_per_s = 1'000'000;
+inline constexpr uint32_t default_abort_min_outcomes = 10;
+inline constexpr uint32_t max_abort_min_outcomes = 1'000'000;
+
 struct job_submission {
   std::string job;
   std::vector<job_command> commands;
+  /// `priority`: where the job's commands queue (shards, gateway windows).
+  shelfwire::priority prio = shelfwire::priority::normal;
+  /// `rate`: commands released to the shards per second, at most; none: unlimited.
+  /// In [min_rate_per_s, max_rate_per_s].
+  std::optional<double> rate_per_s = std::nullopt;
+  /// `abort_threshold`: share of failed outcomes in (0, 1] at which the job's
+  /// remaining commands end `aborted`; none: never aborted.
+  std::optional<double> abort_threshold = std::nullopt;
+  /// `abort_min_outcomes`: outcomes counted before the share applies (>= 1).
+  uint32_t abort_min_outcomes = default_abort_min_outcomes;
 };
 
 /// A job id must be 1..128 characters of [A-Za-z0-9._:-] (it becomes a topic
@@ -61,8 +80,8 @@ struct command_result {
 };
 
 /// {v:1, job, node, status:"done"|"rejected", error?:string,
-///  counts:{acked:n, nacked:n, ...}, outcomes:[{esl, op, status, code, gw, attempts,
-///  latency_us, reason, backbone_us?}]}
+///  counts:{acked:n, nacked:n, ..., aborted:n} (`aborted` may be absent when reading: 0),
+///  outcomes:[{esl, op, status, code, gw, attempts, latency_us, reason, backbone_us?}]}
 struct job_result {
   std::string job;
   std::string node;      ///< which node coordinated the job
@@ -71,7 +90,7 @@ struct job_result {
   std::vector<command_result> outcomes; ///< one per submitted command, in order
 
   /// Number of outcomes per status, indexed by outcome_status.
-  std::array<uint64_t, 6> counts() const;
+  std::array<uint64_t, outcome_status_count> counts() const;
 };
 
 void encode(const job_result& x, std::string& out);

@@ -214,6 +214,10 @@ public:
     pk_.pack_int64(v);
     return *this;
   }
+  writer& f64(double v) {
+    pk_.pack_double(v);
+    return *this;
+  }
   writer& boolean(bool v) {
     if (v)
       pk_.pack_true();

@@ -12,6 +12,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       [](const job_submission& j) {
         if (!check_job_id(j.job).empty())
           return false;
+        // The rollout keys: a known priority, values inside their ranges.
+        if (static_cast<unsigned>(j.prio) >= priority_count ||
+            (j.rate_per_s &&
+             !(*j.rate_per_s >= min_rate_per_s && *j.rate_per_s <= max_rate_per_s)) ||
+            (j.abort_threshold && !(*j.abort_threshold > 0 && *j.abort_threshold <= 1)) ||
+            j.abort_min_outcomes < 1 || j.abort_min_outcomes > max_abort_min_outcomes)
+          return false;
         for (const auto& c : j.commands)
           if (!valid_mac(c.esl.value()) || !valid_op(c.op) || !unique_names(c.args))
             return false;

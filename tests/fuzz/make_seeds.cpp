@@ -113,6 +113,12 @@ int main(int argc, char** argv) {
   c.add("encoded", out);
   encode(job_submission{"empty", {}}, out);
   c.add("encoded-empty", out);
+  j.prio = priority::high;
+  j.rate_per_s = 2.5;
+  j.abort_threshold = 0.2;
+  j.abort_min_outcomes = 4;
+  encode(j, out);
+  c.add("encoded-rollout", out);
 
   c = target_dir(root, "job_result", std::string(1, '\0'));
   c.add_variants("fields", result_fields(), "counts");

@@ -55,7 +55,7 @@ inline bool valid_op(op_kind op) {
   return static_cast<unsigned>(op) < 5;
 }
 inline bool valid_status(outcome_status s) {
-  return static_cast<unsigned>(s) < 6;
+  return static_cast<unsigned>(s) < outcome_status_count;
 }
 inline bool unique_names(const arg_list& a) {
   std::set<std::string> names;

@@ -202,7 +202,7 @@ std::string render_json(const run_summary& s) {
     o += ",\"progress\":{\"done\":" + std::to_string(s.progress->done) +
          ",\"total\":" + std::to_string(s.progress->total) + "}";
   o += ",\"counts\":{";
-  auto counts = s.result ? s.result->counts() : std::array<uint64_t, 6>{};
+  auto counts = s.result ? s.result->counts() : std::array<uint64_t, outcome_status_count>{};
   for (auto st : all_outcome_statuses)
     o += std::string{st == outcome_status::acked ? "" : ","} + json_string(to_string(st)) + ":" +
          std::to_string(counts[static_cast<size_t>(st)]);

@@ -230,6 +230,107 @@ TEST_CASE("job submission errors name the offending key") {
   CHECK(d->commands[0].op == op_kind::page);
 }
 
+TEST_CASE("rollout keys: priority, rate, abort_threshold, abort_min_outcomes") {
+  const auto f = job_fields();
+  SECTION("absent: normal, unlimited, never aborted") {
+    auto d = decode_job(f);
+    REQUIRE(d);
+    CHECK(d->prio == priority::normal);
+    CHECK(!d->rate_per_s);
+    CHECK(!d->abort_threshold);
+    CHECK(d->abort_min_outcomes == default_abort_min_outcomes);
+  }
+  SECTION("present, integers or floats; nil means absent") {
+    auto d = decode_job(f.with("priority", mp().str("high"))
+                            .with("rate", mp().uint(50))
+                            .with("abort_threshold", mp().f32(0.25f))
+                            .with("abort_min_outcomes", mp().uint(3)));
+    INFO(describe(d));
+    REQUIRE(d);
+    CHECK(d->prio == priority::high);
+    CHECK(d->rate_per_s == 50.0);
+    CHECK(d->abort_threshold == 0.25);
+    CHECK(d->abort_min_outcomes == 3u);
+    d = decode_job(f.with("priority", mp().str("bulk"))
+                       .with("rate", mp().f64(0.5))
+                       .with("abort_threshold", mp().uint(1)));
+    REQUIRE(d);
+    CHECK(d->prio == priority::bulk);
+    CHECK(d->rate_per_s == 0.5);
+    CHECK(d->abort_threshold == 1.0);
+    d = decode_job(f.with("priority", mp().nil()).with("rate", mp().nil()));
+    REQUIRE(d);
+    CHECK(d->prio == priority::normal);
+    CHECK(!d->rate_per_s);
+  }
+  SECTION("round trip; defaults are not written") {
+    auto j = sample_job();
+    std::string plain;
+    encode(j, plain);
+    CHECK(plain.find("priority") == std::string::npos);
+    CHECK(plain.find("rate") == std::string::npos);
+    CHECK(plain.find("abort") == std::string::npos);
+    j.prio = priority::bulk;
+    j.rate_per_s = 12.5;
+    j.abort_threshold = 0.1;
+    j.abort_min_outcomes = 100;
+    std::string out;
+    encode(j, out);
+    auto d = decode_job(out);
+    INFO(describe(d));
+    REQUIRE(d);
+    CHECK(same(*d, j));
+    std::string again;
+    encode(*d, again);
+    CHECK(hex(again) == hex(out));
+  }
+  SECTION("bad values are refused with the key named") {
+    struct row {
+      std::string name;
+      std::string bytes;
+      decode_errc code;
+      std::string key;
+    };
+    std::vector<row> rows = {
+        {"priority unknown", f.with("priority", mp().str("urgent")), decode_errc::bad_value,
+         "priority"},
+        {"priority upper case", f.with("priority", mp().str("HIGH")), decode_errc::bad_value,
+         "priority"},
+        {"priority int", f.with("priority", mp().uint(0)), decode_errc::wrong_type, "priority"},
+        {"rate zero", f.with("rate", mp().uint(0)), decode_errc::bad_value, "rate"},
+        {"rate negative", f.with("rate", mp().sint(-5)), decode_errc::bad_value, "rate"},
+        {"rate too small", f.with("rate", mp().f64(0.0001)), decode_errc::bad_value, "rate"},
+        {"rate too large", f.with("rate", mp().f64(2e6)), decode_errc::bad_value, "rate"},
+        {"rate NaN", f.with("rate", mp().f64(std::nan(""))), decode_errc::bad_value, "rate"},
+        {"rate infinite", f.with("rate", mp().f64(HUGE_VAL)), decode_errc::bad_value, "rate"},
+        {"rate string", f.with("rate", mp().str("10")), decode_errc::wrong_type, "rate"},
+        {"threshold zero", f.with("abort_threshold", mp().f64(0)), decode_errc::bad_value,
+         "abort_threshold"},
+        {"threshold above one", f.with("abort_threshold", mp().f64(1.01)), decode_errc::bad_value,
+         "abort_threshold"},
+        {"threshold percent", f.with("abort_threshold", mp().uint(10)), decode_errc::bad_value,
+         "abort_threshold"},
+        {"threshold bool", f.with("abort_threshold", mp().boolean(true)), decode_errc::wrong_type,
+         "abort_threshold"},
+        {"min outcomes zero", f.with("abort_min_outcomes", mp().uint(0)), decode_errc::bad_value,
+         "abort_min_outcomes"},
+        {"min outcomes float", f.with("abort_min_outcomes", mp().f64(2.5)), decode_errc::wrong_type,
+         "abort_min_outcomes"},
+        {"min outcomes huge", f.with("abort_min_outcomes", mp().uint(5'000'000)),
+         decode_errc::bad_value, "abort_min_outcomes"},
+        {"priority twice", f.with("priority", mp().str("high")).add("priority", mp().str("bulk")),
+         decode_errc::bad_value, "priority"},
+    };
+    for (const auto& r : rows) {
+      INFO(r.name);
+      check_fails(decode_job(r.bytes), r.code, r.key);
+    }
+    auto e = decode_job(f.with("rate", mp().uint(0)));
+    REQUIRE(!e);
+    CHECK(e.error().to_string().find("commands per second") != std::string::npos);
+  }
+}
+
 TEST_CASE("too many commands is limit_exceeded at 'commands'") {
   // The intake turns exactly this into a "too_many_commands" result.
   decode_limits lim;
@@ -320,6 +421,8 @@ TEST_CASE("job result round-trips") {
   CHECK(d->outcomes[0].gw == gw_mac::from_u64(0xABC));
   CHECK(d->outcomes[0].backbone_us == 700u); // optional key: present when known
   CHECK(!d->outcomes[3].backbone_us);
+  CHECK(d->outcomes[6].status == outcome_status::aborted);
+  CHECK(d->counts()[static_cast<size_t>(outcome_status::aborted)] == 1);
 
   SECTION("rejected, with its error") {
     job_result rej;
@@ -345,7 +448,7 @@ TEST_CASE("job result round-trips") {
     encode(done, out);
     CHECK(out.find("error") != std::string::npos);
   }
-  SECTION("the fixture decodes") {
+  SECTION("the fixture decodes (its counts have no `aborted`: results from before it)") {
     auto e = decode_job_result(result_fields());
     INFO(describe(e));
     REQUIRE(e);

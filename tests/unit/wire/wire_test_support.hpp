@@ -384,7 +384,9 @@ inline bool same(const status& a, const status& b) {
   return true;
 }
 inline bool same(const job_submission& a, const job_submission& b) {
-  if (a.job != b.job || a.commands.size() != b.commands.size())
+  if (a.job != b.job || a.commands.size() != b.commands.size() || a.prio != b.prio ||
+      a.rate_per_s != b.rate_per_s || a.abort_threshold != b.abort_threshold ||
+      a.abort_min_outcomes != b.abort_min_outcomes)
     return false;
   for (size_t i = 0; i < a.commands.size(); ++i) {
     auto& x = a.commands[i];
