@@ -93,6 +93,34 @@ void add_gateway_keys(schema<node_options>& s) {
       [](auto& o) -> auto& { return o.gateway.response_share_group; },
       "Shared-subscription group for responses: $share/{group}/{prefix}/+/response.", group_legal,
       v::share_group);
+  s.boolean(
+      "gateway.flow-control", [](auto& o) -> auto& { return o.gateway.flow.enabled; },
+      "Per-gateway windows: at most a window of actions in flight per gateway from this node "
+      "(grows while ACKs come back, halves on busy NACKs and silence); more wait in the node, "
+      "their attempt timer not running (docs/gateways.md). false = every action at once.");
+  s.integer(
+      "gateway.window-initial", [](auto& o) -> auto& { return o.gateway.flow.window_initial; }, 1,
+      100'000, "A gateway's window when this node first sends to it.");
+  s.integer(
+      "gateway.window-min", [](auto& o) -> auto& { return o.gateway.flow.window_min; }, 1, 100'000,
+      "The smallest a window shrinks to.");
+  s.integer(
+      "gateway.window-max", [](auto& o) -> auto& { return o.gateway.flow.window_max; }, 1, 100'000,
+      "The largest a window grows to: this node's actions in flight per gateway, at most "
+      "(each member of a cluster has its own).");
+  s.integer(
+      "gateway.breaker-silent-attempts",
+      [](auto& o) -> auto& { return o.gateway.flow.breaker_silent_attempts; }, 0, 1000,
+      "Silent attempts in a row (no answer within the attempt timeout) that mark a gateway "
+      "down: new commands go to the runner-up until a probe after the cool-down is answered. "
+      "0 = no breaker.");
+  s.integer(
+      "gateway.breaker-cool-down-ms",
+      [](auto& o) -> auto& { return o.gateway.flow.breaker_cool_down_ms; }, 10, day,
+      "How long a down gateway gets no new commands before one command probes it.");
+  s.require_at_least("gateway.window-max", "gateway.window-min");
+  s.require_at_least("gateway.window-initial", "gateway.window-min");
+  s.require_at_least("gateway.window-max", "gateway.window-initial");
 }
 
 void add_routing_keys(schema<node_options>& s) {
@@ -135,6 +163,12 @@ void add_routing_keys(schema<node_options>& s) {
   s.integer(
       "routing.outage-retry-ms", [](auto& o) -> auto& { return o.routing.outage_retry_ms; }, 10,
       60 * second, "How often a status consumer holding kept adverts tries Redis again.");
+  s.integer(
+      "routing.balance-margin-db",
+      [](auto& o) -> auto& { return o.gateway.flow.balance_margin_db; }, 0, 60,
+      "Load-aware routing: among a command's candidates whose RSSI is within this of the "
+      "strongest, the one with the most free window is used (with gateway.flow-control); "
+      "outside the margin RSSI decides. 0 = always the strongest.");
   s.require_at_least("routing.forget-after-ms", "routing.stale-after-ms");
 }
 
@@ -183,8 +217,18 @@ void add_commands_keys(schema<node_options>& s) {
   s.integer(
       "commands.unavailable-backoff-ms",
       [](auto& o) -> auto& { return o.commands.retry.unavailable_backoff_ms; }, 1, minute,
-      "Wait before asking the routers again when routing is unavailable (Redis or broker "
-      "down).");
+      "First wait before asking the routers again when routing is unavailable (Redis or broker "
+      "down); doubled for each retry in a row, jittered to [d/2, d], capped at "
+      "commands.backoff-max-ms.");
+  s.integer(
+      "commands.retry-backoff-ms",
+      [](auto& o) -> auto& { return o.commands.retry.retry_backoff_ms; }, 0, minute,
+      "First wait before the next attempt after a busy NACK or a silent attempt; doubled for "
+      "each such retry of the command, jittered to [d/2, d], capped at commands.backoff-max-ms. "
+      "0 = retry at once.");
+  s.integer(
+      "commands.backoff-max-ms", [](auto& o) -> auto& { return o.commands.retry.backoff_max_ms; },
+      1, hour, "No retry backoff is longer than this.");
   s.integer(
       "commands.max-running", [](auto& o) -> auto& { return o.commands.max_running; }, 0,
       10'000'000,

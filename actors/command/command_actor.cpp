@@ -5,13 +5,38 @@
 
 #include <caf/all.hpp>
 
+#include "actors/gateway/gateway_egress.hpp"
 #include "runtime/core/clock.hpp"
 
 namespace shelfwire {
 
+command_state::~command_state() {
+  if (ctx && ctx->gateways)
+    ctx->gateways->forget(id);
+}
+
 namespace {
 
 using self_ptr = command_handle::stateful_pointer<command_state>;
+
+/// The attempt a reply answers: named by its token, or (legacy gateway)
+/// the latest attempt through its gateway; 0 if none.
+uint8_t attempt_of(const command_fsm& fsm, const gateway_reply& r) {
+  if (r.attempt != 0)
+    return r.attempt;
+  auto& tried = fsm.tried();
+  for (size_t i = tried.size(); i > 0; --i)
+    if (tried[i - 1] == r.gw)
+      return static_cast<uint8_t>(std::min<size_t>(i, 255));
+  return 0;
+}
+
+/// Tells the gateway windows how an attempt ended.
+void release(self_ptr self, uint8_t attempt, flow::signal s) {
+  auto& st = self->state;
+  if (attempt != 0 && st.ctx->gateways)
+    st.ctx->gateways->release({st.id, attempt}, s);
+}
 
 void apply(self_ptr self, command_step step);
 
@@ -48,6 +73,10 @@ void on_dispatch_result(self_ptr self, const dispatch_result& r) {
     break;
   case dispatch_result::kind::warming:
     apply(self, fsm.on_table_warming(r.seq, now));
+    break;
+  case dispatch_result::kind::queued:
+    self->state.current_gw = r.gw;
+    apply(self, fsm.on_queued(r.seq, r.gw, now));
     break;
   }
 }
@@ -94,6 +123,8 @@ void apply(self_ptr self, command_step step) {
     arm(self, step.timer, step.seq, step.delay_ms);
     return;
   case command_step::kind::finish:
+    if (st.ctx->gateways) // nothing of it may hold or wait for a window now
+      st.ctx->gateways->forget(st.id);
     // Stay until the supervisor has recorded the outcome (it answers with
     // done_atom): replies it forwards meanwhile are counted as duplicates
     // here instead of vanishing in a closed mailbox.
@@ -115,7 +146,7 @@ command_handle::behavior_type command_actor(self_ptr self, node_context_ptr ctx,
   st.supervisor = std::move(supervisor);
   st.id = id;
   st.cmd = std::move(cmd);
-  st.fsm.emplace(st.ctx->opts.commands.retry, accepted_us);
+  st.fsm.emplace(st.ctx->opts.commands.retry, accepted_us, id);
   auto now = steady_now_us();
   st.started_us = now;
   apply(self, st.fsm->start(now));
@@ -125,16 +156,43 @@ command_handle::behavior_type command_actor(self_ptr self, node_context_ptr ctx,
           self->state.ctx->metrics->replies_duplicate.inc();
           return;
         }
+        auto& fsm = *self->state.fsm;
+        // First the window: the slot this answer frees may let another
+        // command's action go.
+        release(self, attempt_of(fsm, r),
+                r.ack                       ? flow::signal::ack
+                : r.code == nack_code::busy ? flow::signal::busy
+                                            : flow::signal::nack);
         reply_event ev;
         ev.attempt = r.attempt;
         ev.gw = r.gw;
         ev.ack = r.ack;
         ev.code = r.code;
-        apply(self, self->state.fsm->on_reply(ev, steady_now_us()));
+        apply(self, fsm.on_reply(ev, steady_now_us()));
       },
       [=](timer_atom, uint8_t kind, uint32_t seq) {
-        apply(self, self->state.fsm->on_timer(static_cast<command_step::timer_kind>(kind), seq,
-                                              steady_now_us()));
+        auto& fsm = *self->state.fsm;
+        auto k = static_cast<command_step::timer_kind>(kind);
+        auto was = fsm.current();
+        auto attempt = static_cast<uint8_t>(std::min<uint32_t>(fsm.attempts(), 255));
+        auto step = fsm.on_timer(k, seq, steady_now_us());
+        if (k == command_step::timer_kind::attempt && was == command_fsm::state::waiting &&
+            step.ignored == command_step::ignore_reason::none) {
+          // The attempt went unanswered: silence, unless it was the
+          // command's deadline that cut it short.
+          bool deadline = step.what == command_step::kind::finish &&
+                          step.outcome.reason == outcome_reason::deadline;
+          release(self, attempt, deadline ? flow::signal::neutral : flow::signal::silence);
+        }
+        apply(self, std::move(step));
+      },
+      [=](window_atom, uint32_t seq, gw_mac gw) {
+        // The action waited for its gateway's window and went out now.
+        self->state.current_gw = gw;
+        apply(self, self->state.fsm->on_dispatched(seq, gw, steady_now_us()));
+      },
+      [=](window_atom, uint32_t seq) {
+        apply(self, self->state.fsm->on_requeue(seq, steady_now_us()));
       },
       [=](done_atom) { self->quit(); },
       [=](crash_atom) {

@@ -19,8 +19,12 @@ namespace shelfwire {
 ///
 /// Runs on the CAF scheduler; spawned and monitored by a command_supervisor.
 /// Protocol: command_handle (actors/messages/messages.hpp): gateway replies
-/// and due timers from the supervisor, (done_atom) once its outcome is
-/// recorded, (crash_atom) a fault hook for tests.
+/// and due timers from the supervisor, (window_atom, ...) from the gateway
+/// egress when an attempt that waited for its gateway's window went out (or
+/// must be routed again), (done_atom) once its outcome is recorded,
+/// (crash_atom) a fault hook for tests. It tells the egress how each of its
+/// attempts ended (ACK, busy, other NACK, silence): the gateway windows and
+/// the breaker learn from that.
 struct command_state {
   static inline const char* name = "shelfwire.command";
 
@@ -31,6 +35,13 @@ struct command_state {
   std::optional<command_fsm> fsm;
   int64_t started_us = 0;
   gw_mac current_gw; ///< gateway of the attempt in flight (for inspection)
+
+  command_state() = default;
+  command_state(const command_state&) = delete;
+  command_state& operator=(const command_state&) = delete;
+  /// Frees what the command holds in its gateways' windows, however it
+  /// ends (outcome, crash, shutdown).
+  ~command_state();
 };
 
 command_handle::behavior_type command_actor(command_handle::stateful_pointer<command_state> self,

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "runtime/flow/flow_options.hpp"
+
 namespace shelfwire {
 
 /// The southbound side: where gateways are. Keys `gateway.*` in the node config.
@@ -12,6 +14,9 @@ struct gateway_options {
   int response_consumers = 1;
   /// Shared-subscription group for responses: `$share/{group}/{prefix}/+/response`.
   std::string response_share_group = "shelfwire-responses";
+  /// Per-gateway windows, breaker and load-aware choice (`gateway.flow-control`
+  /// ... and `routing.balance-margin-db`; docs/gateways.md).
+  flow::flow_options flow;
 };
 
 } // namespace shelfwire

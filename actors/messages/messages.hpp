@@ -63,12 +63,14 @@ struct dispatch_request {
 /// router -> command actor.
 struct dispatch_result {
   /// warming: no route, but the table is being rebuilt after Redis lost
-  /// it: ask again after a backoff (bounded by the deadline).
-  enum class kind : uint8_t { sent, no_route, unavailable, warming };
+  /// it: ask again after a backoff (bounded by the deadline). queued: `gw`
+  /// was chosen but its window is full; the action waits in the node's
+  /// gateway_egress, which tells the command (window_atom) when it goes.
+  enum class kind : uint8_t { sent, no_route, unavailable, warming, queued };
   uint32_t seq = 0;
   kind what = kind::unavailable;
-  gw_mac gw;               ///< when sent
-  int32_t rssi = 0;        ///< when sent: the table's RSSI for that gateway
+  gw_mac gw;               ///< when sent or queued
+  int32_t rssi = 0;        ///< when sent or queued: the table's RSSI for that gateway
   uint32_t candidates = 0; ///< fresh candidates the router saw
 };
 
@@ -476,6 +478,10 @@ CAF_ADD_ATOM(shelfwire, shelfwire, done_atom, "done")
 CAF_ADD_ATOM(shelfwire, shelfwire, retry_atom, "retry")
 /// fault hook for tests: a command actor receiving (crash_atom) throws
 CAF_ADD_ATOM(shelfwire, shelfwire, crash_atom, "crash")
+/// gateway egress -> command actor whose attempt waited for a window:
+/// (window_atom, uint32_t seq, gw_mac) it was published now; (window_atom,
+/// uint32_t seq) its gateway went down (or the broker refused it): route again
+CAF_ADD_ATOM(shelfwire, shelfwire, window_atom, "window")
 
 /// cluster managers: (join_atom, member_info) -> member_list
 CAF_ADD_ATOM(shelfwire, shelfwire, join_atom, "join")
@@ -565,9 +571,10 @@ using shard_handle = caf::typed_actor<
 
 /// One command actor (actors/command/command_actor.hpp), as its supervisor
 /// drives it.
-using command_handle = caf::typed_actor<caf::reacts_to<reply_atom, gateway_reply>,
-                                        caf::reacts_to<timer_atom, uint8_t, uint32_t>,
-                                        caf::reacts_to<done_atom>, caf::reacts_to<crash_atom>>;
+using command_handle = caf::typed_actor<
+    caf::reacts_to<reply_atom, gateway_reply>, caf::reacts_to<timer_atom, uint8_t, uint32_t>,
+    caf::reacts_to<window_atom, uint32_t, gw_mac>, caf::reacts_to<window_atom, uint32_t>,
+    caf::reacts_to<done_atom>, caf::reacts_to<crash_atom>>;
 
 /// The router pool as command actors and the inspector use it (a
 /// caf::actor_pool of routers: each request goes to one of them).

@@ -11,6 +11,7 @@
 
 #include "actors/cluster/cluster_manager.hpp"
 #include "actors/command/command_supervisor.hpp"
+#include "actors/gateway/gateway_egress.hpp"
 #include "actors/gateway/response_ingress.hpp"
 #include "actors/inspect/inspector.hpp"
 #include "actors/intake/job_intake.hpp"
@@ -223,6 +224,7 @@ std::string node::impl::make_ports() {
   if (!egress->start())
     return "mqtt.url: cannot use '" + ctx->opts.mqtt.url + "'";
   ctx->egress = egress;
+  ctx->gateways = std::make_shared<gateway_egress>(ctx->opts.gateway.flow, egress, *ctx->registry);
   auto* reg = ctx->registry.get();
   ctx->make_route_source = [reg, redis = ctx->opts.redis, table = ctx->opts.route_table](size_t i) {
     return routing::make_redis_route_source(redis, table, *reg, "redis.router" + std::to_string(i));

@@ -17,6 +17,8 @@
 
 namespace shelfwire {
 
+class gateway_egress;
+
 /// Who this node process is. `incarnation` is random per start, so replies
 /// to a previous run of the node are recognised as stale.
 struct node_identity {
@@ -43,6 +45,9 @@ struct node_context {
   std::unique_ptr<node_metrics> metrics;
   /// Publishes actions, results and metrics. Thread-safe.
   std::shared_ptr<mqtt::publisher> egress;
+  /// Per-gateway windows, breaker and load-aware choice around `egress`:
+  /// routers send actions through it (actors/gateway/gateway_egress.hpp).
+  std::shared_ptr<gateway_egress> gateways;
   /// Where routers read routes from.
   route_source_factory make_route_source;
   /// Routers and status consumers block on I/O (hiredis): they run on their

@@ -2,9 +2,9 @@
 
 #include <caf/all.hpp>
 
+#include "actors/gateway/gateway_egress.hpp"
 #include "runtime/core/clock.hpp"
 #include "runtime/mqtt/publisher.hpp"
-#include "runtime/routing/pick.hpp"
 #include "runtime/wire/token.hpp"
 
 namespace shelfwire {
@@ -13,7 +13,8 @@ namespace {
 
 using self_ptr = router_handle::stateful_pointer<router_state>;
 
-dispatch_result route_and_publish(self_ptr self, const dispatch_request& req, bool table_ok,
+dispatch_result route_and_publish(self_ptr self, const dispatch_request& req,
+                                  const command_handle& who, bool table_ok,
                                   const routing::route* route) {
   auto& st = self->state;
   auto& m = *st.ctx->metrics;
@@ -25,7 +26,8 @@ dispatch_result route_and_publish(self_ptr self, const dispatch_request& req, bo
     return res;
   }
   res.candidates = static_cast<uint32_t>(route->candidates.size());
-  auto pick = routing::pick_gateway(*route, req.tried, req.allow_repeat);
+  auto& gateways = *st.ctx->gateways;
+  auto pick = gateways.choose(*route, req.tried, req.allow_repeat).pick;
   if (!pick) {
     // A table being rebuilt after Redis lost it: this ESL may simply not be
     // reported again yet. Only a route that never appears by the deadline
@@ -48,14 +50,21 @@ dispatch_result route_and_publish(self_ptr self, const dispatch_request& req, bo
   act.ttl_ms = req.ttl_ms;
   wire::encode(act, st.payload);
   auto topic = wire::action_topic(st.ctx->opts.gateway.topic_prefix, pick->gw);
-  if (st.ctx->egress->publish(topic, st.payload, 1) != mqtt::publish_errc::ok) {
+  switch (gateways.send(pick->gw, {req.command_id, req.attempt}, req.cmd.prio, topic, st.payload,
+                        who, req.seq)) {
+  case gateway_egress::admission::failed:
     m.router_publish_failed.inc();
     m.router_unavailable.inc();
     res.what = dispatch_result::kind::unavailable;
     return res;
+  case gateway_egress::admission::waiting:
+    res.what = dispatch_result::kind::queued;
+    break;
+  case gateway_egress::admission::sent:
+    m.router_dispatched.inc();
+    res.what = dispatch_result::kind::sent;
+    break;
   }
-  m.router_dispatched.inc();
-  res.what = dispatch_result::kind::sent;
   res.gw = pick->gw;
   res.rssi = pick->rssi;
   return res;
@@ -72,15 +81,15 @@ void flush(self_ptr self) {
                     static_cast<size_t>(std::max(st.ctx->opts.routers.lookup_batch_max, 1)));
   st.esls.clear();
   for (size_t i = 0; i < n; ++i)
-    st.esls.push_back(st.pending[i].second.cmd.esl);
+    st.esls.push_back(st.pending[i].req.cmd.esl);
   st.routes.clear();
   auto t0 = steady_now_us();
   auto err = st.routes_in->lookup(st.esls, st.routes);
   st.ctx->metrics->router_lookup_us.record(static_cast<uint64_t>(steady_now_us() - t0));
   bool ok = err == redis::errc::ok && st.routes.size() == n;
   for (size_t i = 0; i < n; ++i) {
-    auto& [promise, req] = st.pending[i];
-    promise.deliver(route_and_publish(self, req, ok, ok ? &st.routes[i] : nullptr));
+    auto& w = st.pending[i];
+    w.promise.deliver(route_and_publish(self, w.req, w.who, ok, ok ? &st.routes[i] : nullptr));
   }
   st.handled += static_cast<int64_t>(n);
   st.pending.erase(st.pending.begin(), st.pending.begin() + static_cast<ptrdiff_t>(n));
@@ -106,13 +115,15 @@ router_handle::behavior_type router(self_ptr self, node_context_ptr ctx, size_t 
   return {
       [=](dispatch_atom, dispatch_request& req) -> caf::result<dispatch_result> {
         auto& st = self->state;
+        // Before the promise: making it takes the sender out of the message.
+        auto who = caf::actor_cast<command_handle>(self->current_sender());
         auto rp = self->make_response_promise<dispatch_result>();
         if (st.draining) { // routed here just before we left the pool: back to it
           st.ctx->metrics->router_handed_back.inc();
           rp.delegate(st.ctx->routers, dispatch_atom_v, std::move(req));
           return rp;
         }
-        st.pending.emplace_back(rp, std::move(req));
+        st.pending.push_back(router_state::waiting_request{rp, std::move(req), std::move(who)});
         // The flush message queues behind everything already in the mailbox:
         // all of it is answered by one Redis round trip.
         if (!st.flush_scheduled) {

@@ -17,10 +17,13 @@ namespace shelfwire {
 
 /// A router: answers (dispatch_atom, dispatch_request) with a
 /// dispatch_result. It looks the ESL up in the RSSI table, picks the gateway
-/// for this attempt (routing::pick_gateway: the preferred one first, then
-/// runner-ups), mints the reply token (node incarnation, command id,
-/// attempt) and publishes the action to `{prefix}/{gw}/action` at QoS 1. It
-/// holds no per-command state: the token carries what the reply needs.
+/// for this attempt (gateway_egress::choose: the preferred one first, then
+/// runner-ups; down gateways skipped, load deciding within
+/// routing.balance-margin-db), mints the reply token (node incarnation,
+/// command id, attempt) and sends the action to `{prefix}/{gw}/action` at
+/// QoS 1 through the gateway egress, which publishes it now or parks it
+/// until the gateway's window opens (result `queued`). It holds no
+/// per-command state: the token carries what the reply needs.
 ///
 /// Each router owns one route source (a Redis connection of its own, see
 /// node_context::make_route_source) and runs **detached** (its own thread),
@@ -40,7 +43,12 @@ struct router_state {
 
   node_context_ptr ctx;
   std::unique_ptr<routing::route_source> routes_in;
-  std::vector<std::pair<caf::typed_response_promise<dispatch_result>, dispatch_request>> pending;
+  struct waiting_request {
+    caf::typed_response_promise<dispatch_result> promise;
+    dispatch_request req;
+    command_handle who; ///< the asking command actor: told when a parked action goes out
+  };
+  std::vector<waiting_request> pending;
   bool flush_scheduled = false;
   std::vector<esl_mac> esls;          ///< scratch
   std::vector<routing::route> routes; ///< scratch

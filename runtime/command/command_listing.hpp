@@ -13,16 +13,18 @@ namespace shelfwire {
 /// Where a command a supervisor shard holds stands; `command_phase_names`
 /// names them for the views (shelfwire-inspect, metrics), in this order.
 enum class command_phase : uint8_t {
-  queued,         ///< behind an earlier command of its ESL
-  handoff,        ///< waiting for the ESL's previous owner
-  ready,          ///< waiting for a running slot (`commands.max-running`)
-  dispatching,    ///< its actor asked a router
-  awaiting_reply, ///< action published
-  backing_off,    ///< routing unavailable: asks again soon
-  awaiting_route, ///< no fresh route yet
+  queued,          ///< behind an earlier command of its ESL
+  handoff,         ///< waiting for the ESL's previous owner
+  ready,           ///< waiting for a running slot (`commands.max-running`)
+  dispatching,     ///< its actor asked a router
+  awaiting_reply,  ///< action published
+  backing_off,     ///< routing unavailable: asks again soon
+  awaiting_route,  ///< no fresh route yet
+  awaiting_window, ///< its gateway's window is full: waits in the node (gateway.flow-control)
 };
 inline constexpr const char* command_phase_names[] = {
-    "queued", "handoff", "ready", "dispatching", "awaiting_reply", "backing_off", "awaiting_route"};
+    "queued",         "handoff",     "ready",          "dispatching",
+    "awaiting_reply", "backing_off", "awaiting_route", "awaiting_window"};
 inline constexpr size_t command_phase_count = std::size(command_phase_names);
 
 inline const char* to_string(command_phase p) {

@@ -20,10 +20,11 @@ std::string_view to_string(breaker_state s) {
 }
 
 gateway_flow::gateway_flow(flow_options opts)
-    : opts_(opts) {
-  opts_.window_min = std::max(1.0, opts_.window_min);
-  opts_.window_max = std::max(opts_.window_min, opts_.window_max);
-  opts_.window_initial = std::clamp(opts_.window_initial, opts_.window_min, opts_.window_max);
+    : opts_(opts)
+    , window_min_(static_cast<double>(std::max<int64_t>(1, opts.window_min)))
+    , window_max_(std::max(window_min_, static_cast<double>(opts.window_max)))
+    , window_initial_(
+          std::clamp(static_cast<double>(opts.window_initial), window_min_, window_max_)) {
   if (!(opts_.decrease > 0 && opts_.decrease < 1))
     opts_.decrease = 0.5;
 }
@@ -31,7 +32,7 @@ gateway_flow::gateway_flow(flow_options opts)
 gateway_flow::gateway& gateway_flow::at(gw_mac gw) {
   auto [it, fresh] = gateways_.try_emplace(gw);
   if (fresh) {
-    it->second.window = opts_.window_initial;
+    it->second.window = window_initial_;
     it->second.counts.gw = gw;
   }
   return it->second;
@@ -106,7 +107,7 @@ gateway_flow::choice gateway_flow::choose(const routing::route& r, const std::ve
     for (auto* cand : up) {
       if (cand->rssi < strongest - opts_.balance_margin_db)
         continue;
-      double free = opts_.window_initial;
+      double free = window_initial_;
       if (auto it = gateways_.find(cand->gw); it != gateways_.end())
         free = it->second.window - it->second.in_flight - it->second.waiting;
       if (!have || free > best_free) {
@@ -163,7 +164,7 @@ void gateway_flow::shrink(gateway& g, int64_t sent_us, int64_t now_us) {
   // decrease were caused by the window that decrease already corrected.
   if (sent_us <= g.last_decrease_us)
     return;
-  g.window = std::max(opts_.window_min, g.window * opts_.decrease);
+  g.window = std::max(window_min_, g.window * opts_.decrease);
   g.acked_since_growth = 0;
   g.last_decrease_us = now_us;
 }
@@ -238,11 +239,12 @@ void gateway_flow::release(attempt_key k, signal s, int64_t now_us, std::vector<
     g.acked_since_growth += 1;
     if (g.acked_since_growth >= std::floor(g.window)) {
       g.acked_since_growth = 0;
-      g.window = std::min(opts_.window_max, g.window + 1);
+      g.window = std::min(window_max_, g.window + 1);
     }
     break;
   case signal::busy:
     ++g.counts.busy;
+    ++totals_.busy;
     answered(g);
     shrink(g, sl.sent_us, now_us);
     break;
@@ -252,6 +254,7 @@ void gateway_flow::release(attempt_key k, signal s, int64_t now_us, std::vector<
     break;
   case signal::silence:
     ++g.counts.silent;
+    ++totals_.silent;
     shrink(g, sl.sent_us, now_us);
     if (opts_.breaker_silent_attempts > 0) {
       if (was_probe)

@@ -10,29 +10,10 @@
 
 #include "runtime/command/priority.hpp"
 #include "runtime/core/mac.hpp"
+#include "runtime/flow/flow_options.hpp"
 #include "runtime/routing/route.hpp"
 
 namespace shelfwire::flow {
-
-/// How a node shares out gateway capacity (keys `gateway.*` and
-/// `routing.balance-margin-db`, docs/gateways.md).
-struct flow_options {
-  /// Per-gateway windows on (false: every action is sent at once, as before
-  /// flow control; the breaker and the statistics still work).
-  bool enabled = true;
-  double window_initial = 8; ///< actions in flight per gateway at start
-  double window_min = 1;
-  double window_max = 64;
-  /// Multiplicative decrease on a busy NACK or silence (once per window).
-  double decrease = 0.5;
-  /// Consecutive silent attempts that mark a gateway down; 0: no breaker.
-  int breaker_silent_attempts = 3;
-  /// How long a down gateway gets no new commands before a probe.
-  int64_t breaker_cool_down_ms = 10'000;
-  /// Candidates whose RSSI is within this of the strongest compete on free
-  /// window; 0: the strongest (route order) always wins.
-  int32_t balance_margin_db = 6;
-};
 
 /// One attempt of one command: what a window slot is held by.
 struct attempt_key {
@@ -89,7 +70,9 @@ struct flow_totals {
   uint64_t waited = 0;             ///< attempts that waited for a window
   uint64_t rerouted = 0;           ///< waiting attempts sent back to routing (breaker opened)
   uint64_t breaker_trips = 0;      ///< up -> down
-  uint64_t breaker_recoveries = 0; ///< probing -> up
+  uint64_t breaker_recoveries = 0; ///< down or probing -> up (an answer)
+  uint64_t busy = 0;               ///< busy NACKs, all gateways
+  uint64_t silent = 0;             ///< silent attempts, all gateways
 };
 
 /// Per-gateway flow control of one node, as pure logic (no clock, no I/O,
@@ -185,6 +168,7 @@ private:
   void shrink(gateway& g, int64_t sent_us, int64_t now_us);
 
   flow_options opts_;
+  double window_min_, window_max_, window_initial_;
   std::unordered_map<gw_mac, gateway> gateways_;
   /// command id -> its attempts holding a slot (usually one)
   std::unordered_map<uint64_t, std::vector<slot>> in_flight_;

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "actors/command/command_supervisor.hpp"
+#include "actors/gateway/gateway_egress.hpp"
 #include "actors/router/router.hpp"
 #include "runtime/cluster/ownership.hpp"
 #include "runtime/core/clock.hpp"
@@ -114,6 +115,8 @@ test_node actor_fixture::make_node(const std::string& name, uint64_t incarnation
   n.ctx->metrics = std::make_unique<node_metrics>(*n.ctx->registry);
   n.out = std::make_shared<fake_publisher>();
   n.ctx->egress = n.out;
+  n.ctx->gateways =
+      std::make_shared<gateway_egress>(n.ctx->opts.gateway.flow, n.out, *n.ctx->registry);
   n.routes = std::make_shared<route_book>();
   n.ctx->make_route_source = [book = n.routes](size_t) {
     return std::make_unique<fake_route_source>(book);

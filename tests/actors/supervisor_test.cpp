@@ -83,7 +83,8 @@ TEST_CASE("actors: a command goes through a router and ends acked", "[actors]") 
   CHECK(n.log->entries.size() == 1);
 }
 
-TEST_CASE("actors: a NACK moves the command to the runner-up gateway", "[actors]") {
+TEST_CASE("actors: a NACK 'not in range' moves the command to the runner-up gateway at once",
+          "[actors]") {
   one_node n;
   auto esl = esl_mac::from_u64(0x43);
   n.a.routes->add(esl, gw_a, -50);
@@ -91,7 +92,7 @@ TEST_CASE("actors: a NACK moves the command to the runner-up gateway", "[actors]
   n.submit(0, price(esl));
   n.f.run();
   REQUIRE(n.a.out->sent.size() == 1);
-  n.answer(0, false, nack_code::busy);
+  n.answer(0, false, nack_code::not_in_range); // busy waits a backoff first (command_fsm tests)
   n.f.run();
   REQUIRE(n.a.out->sent.size() == 2);
   CHECK(n.a.out->sent[1].topic == wire::action_topic(n.a.ctx->opts.gateway.topic_prefix, gw_b));

@@ -56,7 +56,7 @@ views:
   commands [--esl MAC] [--state S] [--limit N]
                                    in-flight and waiting commands, oldest first (limit 20)
                                    states: queued handoff ready dispatching awaiting_reply
-                                   backing_off awaiting_route
+                                   backing_off awaiting_route awaiting_window
   route ESL                        the routing table's gateways for an ESL, best first
 Views need the node's inspect.read-token or inspect.token (a node without a
 read token that listens on loopback only answers views without one).

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <cstdint>
+
+namespace shelfwire::flow {
+
+/// How a node shares out gateway capacity (keys `gateway.*` and
+/// `routing.balance-margin-db`, docs/gateways.md).
+struct flow_options {
+  /// Per-gateway windows on (false: every action is sent at once, as before
+  /// flow control; the breaker and the statistics still work).
+  bool enabled = true;
+  int64_t window_initial = 8; ///< actions in flight per gateway at start
+  int64_t window_min = 1;
+  int64_t window_max = 64;
+  /// Multiplicative decrease on a busy NACK or silence (once per window).
+  double decrease = 0.5;
+  /// Consecutive silent attempts that mark a gateway down; 0: no breaker.
+  int64_t breaker_silent_attempts = 3;
+  /// How long a down gateway gets no new commands before a probe.
+  int64_t breaker_cool_down_ms = 10'000;
+  /// Candidates whose RSSI is within this of the strongest compete on free
+  /// window; 0: the strongest (route order) always wins.
+  int64_t balance_margin_db = 6;
+};
+
+} // namespace shelfwire::flow
