@@ -91,7 +91,8 @@ void shard_core::start(uint64_t id) {
   if (i == commands_.end() || shutting_down_ || i->second.running)
     return;
   if (running_ >= limits_.max_running) {
-    ready_.push_back(id); // starts when a running command ends
+    // Starts when a running command ends, after those of its priority that wait already.
+    ready_[static_cast<size_t>(i->second.cmd.prio)].push_back(id);
     return;
   }
   i->second.running = true;
@@ -99,13 +100,15 @@ void shard_core::start(uint64_t id) {
   port_.run(id, i->second);
 }
 
-/// A running command ended: start the oldest commands waiting for a slot.
+/// A running command ended: start the waiting commands, most urgent
+/// priority first, oldest first within one.
 void shard_core::start_ready() {
-  while (!ready_.empty() && running_ < limits_.max_running) {
-    auto id = ready_.front();
-    ready_.pop_front();
-    start(id);
-  }
+  for (auto& fifo : ready_)
+    while (!fifo.empty() && running_ < limits_.max_running) {
+      auto id = fifo.front();
+      fifo.pop_front();
+      start(id);
+    }
 }
 
 void shard_core::handoff_answered(esl_mac esl) {
@@ -181,6 +184,26 @@ void shard_core::finalize_one(uint64_t id, command_outcome o) {
     start(dq.front());
 }
 
+size_t shard_core::abort_waiting(const std::function<bool(const shard_entry&)>& select) {
+  std::vector<uint64_t> ids;
+  for (auto& [id, e] : commands_)
+    if (!e.running && select(e))
+      ids.push_back(id);
+  // Oldest first: an ESL's later commands end before its first one would
+  // start the next (finalize_one starts the ESL's next command).
+  std::sort(ids.begin(), ids.end(), std::greater<>{});
+  size_t n = 0;
+  for (auto id : ids) {
+    auto* e = find(id);
+    if (e == nullptr || e->running)
+      continue; // ended or started meanwhile
+    finalize_one(id, ended(*e, outcome_status::aborted, outcome_reason::abort_threshold));
+    ++n;
+  }
+  start_ready();
+  return n;
+}
+
 size_t shard_core::shutdown(std::string_view reason) {
   shutting_down_ = true;
   shutdown_reason_ = reason;
@@ -191,7 +214,8 @@ size_t shard_core::shutdown(std::string_view reason) {
   for (auto id : ids)
     if (auto e = find(id))
       finalize(id, ended(*e, outcome_status::failed, reason));
-  ready_.clear();
+  for (auto& fifo : ready_)
+    fifo.clear();
   return ids.size();
 }
 
@@ -266,6 +290,8 @@ command_phase shard_core::phase_of(uint64_t id, const shard_entry& e) const {
       return command_phase::backing_off;
     case static_cast<uint8_t>(command_step::timer_kind::routing):
       return command_phase::awaiting_route;
+    case static_cast<uint8_t>(command_step::timer_kind::window):
+      return command_phase::awaiting_window;
     default:
       return command_phase::dispatching;
     }

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -74,8 +75,11 @@ struct shard_limits {
 ///
 /// - One command in flight per ESL; the others wait in submission order. A
 ///   newer command with the same op replaces a waiting one (`superseded`).
-/// - At most `max_running` commands run at once; the others may start in
-///   FIFO order (`ready`) as running ones end.
+/// - At most `max_running` commands run at once; the others may start as
+///   running ones end, from one FIFO per priority (`ready`): a waiting
+///   `high` command starts before waiting `normal` ones, those before `bulk`.
+///   Only an ESL's first command waits there, so per-ESL order stays the
+///   submission order whatever the priorities.
 /// - A crashed command actor is restarted up to `max_restarts` times, then
 ///   the command ends `failed` ("crashed"); its attempts are kept.
 /// - Handoff: an ESL's first command waits until the previous owners the
@@ -144,6 +148,15 @@ public:
   /// ESL's command in flight.
   reply_route route_reply(uint64_t command_id, esl_mac esl) const;
 
+  /// Ends `aborted` ("abort_threshold") every command `select` picks that
+  /// has not started: waiting behind its ESL's earlier command, for the
+  /// ESL's previous owners, or for a running slot. Running ones go on to
+  /// their own outcome. Returns how many ended.
+  size_t abort_waiting(const std::function<bool(const shard_entry&)>& select);
+
+  /// Commands waiting for a running slot, by priority.
+  size_t ready_count(priority p) const { return ready_[static_cast<size_t>(p)].size(); }
+
   /// Ends every command `failed` with `reason` ("shutdown", or "moved" when
   /// the submitters should send them to another member) and takes no more:
   /// later submissions end at once, with the same reason. Returns how many.
@@ -184,7 +197,9 @@ private:
   size_t running_ = 0;
   std::unordered_map<uint64_t, shard_entry> commands_;
   std::unordered_map<esl_mac, std::deque<uint64_t>> queues_; ///< front: in flight
-  std::deque<uint64_t> ready_; ///< may start, waiting for a running slot (FIFO)
+  /// May start, waiting for a running slot: one FIFO per priority. Ids of
+  /// commands that ended meanwhile (aborted) are skipped when popped.
+  std::array<std::deque<uint64_t>, priority_count> ready_;
   std::unordered_map<esl_mac, int> awaiting_handoff_; ///< answers still expected
   timer_queue timers_;
   int64_t next_tick_us_ = INT64_MAX; ///< earliest tick already asked for

@@ -58,8 +58,12 @@ struct recorder final : shard_port {
   }
 };
 
-command_spec cmd(esl_mac esl, op_kind op = op_kind::price) {
-  return command_spec{esl, op, {{"price", "1.99"}}};
+command_spec cmd(esl_mac esl, op_kind op = op_kind::price, priority prio = priority::normal) {
+  return command_spec{esl, op, {{"price", "1.99"}}, prio};
+}
+
+command_spec cmd(esl_mac esl, priority prio) {
+  return cmd(esl, op_kind::price, prio);
 }
 
 command_outcome acked(uint32_t attempts = 1) {
@@ -162,6 +166,80 @@ TEST_CASE("shard core: the running cap holds commands ready, oldest first") {
   f.core->complete(a.id, acked());
   CHECK(f.port.runs.back() == d.id);
   CHECK(f.core->running() == 2);
+}
+
+TEST_CASE("shard core: waiting for a running slot, high starts before normal before bulk") {
+  fixture f{1};
+  auto busy = f.submit(cmd(esl_mac::from_u64(9)));
+  auto b1 = f.submit(cmd(esl_1, priority::bulk));
+  auto n1 = f.submit(cmd(esl_2, priority::normal));
+  auto h1 = f.submit(cmd(esl_3, priority::high));
+  auto b2 = f.submit(cmd(esl_mac::from_u64(4), priority::bulk));
+  auto h2 = f.submit(cmd(esl_mac::from_u64(5), priority::high));
+  auto n2 = f.submit(cmd(esl_mac::from_u64(6), priority::normal));
+  CHECK(f.core->ready_count(priority::high) == 2);
+  CHECK(f.core->ready_count(priority::normal) == 2);
+  CHECK(f.core->ready_count(priority::bulk) == 2);
+  std::vector<uint64_t> order;
+  auto last = busy.id;
+  for (int i = 0; i < 6; ++i) {
+    f.core->complete(last, acked());
+    last = f.port.runs.back();
+    order.push_back(last);
+  }
+  CHECK(order == std::vector<uint64_t>{h1.id, h2.id, n1.id, n2.id, b1.id, b2.id});
+  CHECK(f.core->ready_count(priority::bulk) == 0);
+}
+
+TEST_CASE("shard core: a high command never overtakes an earlier command of its own ESL") {
+  fixture f{1};
+  auto busy = f.submit(cmd(esl_mac::from_u64(9)));
+  auto bulk = f.submit(cmd(esl_1, op_kind::price, priority::bulk));
+  auto high_same = f.submit(cmd(esl_1, op_kind::image, priority::high)); // behind `bulk`
+  auto high_other = f.submit(cmd(esl_2, priority::high));
+  CHECK(high_same.queued);
+  CHECK(f.core->phase_of(high_same.id, *f.core->find(high_same.id)) == command_phase::queued);
+  f.core->complete(busy.id, acked());
+  CHECK(f.port.runs.back() == high_other.id); // overtakes the waiting bulk one
+  f.core->complete(high_other.id, acked());
+  CHECK(f.port.runs.back() == bulk.id); // the ESL's first, bulk or not
+  f.core->complete(bulk.id, acked());
+  CHECK(f.port.runs.back() == high_same.id);
+  CHECK(f.core->size() == 1);
+}
+
+TEST_CASE("shard core: abort_waiting ends selected commands that have not started") {
+  fixture f{2};
+  // Job A: indices 0..; job B: others. Index parity stands for the submitter.
+  auto a_run = f.submit(cmd(esl_1));                          // 0: runs
+  auto b_run = f.submit(cmd(esl_2));                          // 1: runs
+  auto a_queued = f.submit(cmd(esl_1, op_kind::image));       // 2: behind a_run
+  auto b_queued = f.submit(cmd(esl_1, op_kind::page));        // 3: behind a_queued
+  auto a_ready = f.submit(cmd(esl_3));                        // 4: waits for a slot
+  auto b_ready = f.submit(cmd(esl_mac::from_u64(4)));         // 5: waits for a slot
+  auto a_handoff = f.submit(cmd(esl_mac::from_u64(5)), 0, 1); // 6: waits for previous owner
+  REQUIRE(a_handoff.awaiting_handoff);
+  auto n = f.core->abort_waiting([](const shard_entry& e) { return e.index % 2 == 0; });
+  CHECK(n == 3);
+  for (auto id : {a_queued.id, a_ready.id, a_handoff.id}) {
+    auto* o = f.port.outcome_of(id);
+    REQUIRE(o);
+    CHECK(o->outcome.status == outcome_status::aborted);
+    CHECK(o->outcome.reason == outcome_reason::abort_threshold);
+    CHECK(o->outcome.attempts == 0);
+  }
+  CHECK(f.core->find(a_run.id)); // running: goes on
+  CHECK(f.core->find(b_queued.id));
+  CHECK(f.core->find(b_ready.id));
+  CHECK(f.port.runs == std::vector<uint64_t>{a_run.id, b_run.id});
+  // The ESL's queue closed over the gap; the slot FIFO skips the aborted one.
+  f.core->complete(a_run.id, acked());
+  CHECK(f.port.runs.back() == b_queued.id); // esl_1's next, then the oldest ready
+  f.core->complete(b_run.id, acked());
+  CHECK(f.port.runs.back() == b_ready.id);
+  CHECK(f.port.finishes.size() == 5);
+  // Nothing selected, nothing ends; a second abort finds nothing more.
+  CHECK(f.core->abort_waiting([](const shard_entry& e) { return e.index % 2 == 0; }) == 0);
 }
 
 TEST_CASE("shard core: outcomes reported by the actor keep the attempts of crashed runs") {
@@ -405,8 +483,9 @@ TEST_CASE("shard core: random interleavings keep exactly one outcome per command
       if (what < 4 || running.empty()) {
         auto esl = esl_mac::from_u64(1 + pick(6));
         auto op = static_cast<op_kind>(pick(3));
+        auto prio = static_cast<priority>(pick(3));
         int handoff = !f.core->holds(esl) && pick(4) == 0 ? 1 : 0;
-        auto a = f.submit(cmd(esl, op), step, handoff);
+        auto a = f.submit(cmd(esl, op, prio), step, handoff);
         accepted.push_back(a.id);
         submitted_per_esl[esl].push_back(a.id);
         if (a.awaiting_handoff)
@@ -415,6 +494,10 @@ TEST_CASE("shard core: random interleavings keep exactly one outcome per command
         f.core->complete(running[pick(running.size())], acked());
       } else if (what < 9) {
         f.core->crashed(running[pick(running.size())]);
+      } else if (pick(8) == 0) {
+        // One of three "jobs" (by index) reaches its abort threshold.
+        auto job = pick(3);
+        f.core->abort_waiting([job](const shard_entry& e) { return e.index % 3 == job; });
       } else if (!handing_off.empty()) {
         auto k = pick(handing_off.size());
         f.core->handoff_answered(handing_off[k]);
@@ -433,6 +516,10 @@ TEST_CASE("shard core: random interleavings keep exactly one outcome per command
     REQUIRE(ended.size() == accepted.size());
     for (auto id : accepted)
       REQUIRE(ended.count(id) == 1);
+    // An aborted command never ran.
+    for (auto& fin : f.port.finishes)
+      if (fin.outcome.status == outcome_status::aborted)
+        REQUIRE(std::find(f.port.runs.begin(), f.port.runs.end(), fin.id) == f.port.runs.end());
     // First runs per ESL follow submission order.
     std::map<esl_mac, std::vector<uint64_t>> first_runs;
     std::set<uint64_t> seen;
