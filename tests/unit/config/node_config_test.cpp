@@ -174,7 +174,7 @@ TEST_CASE("node: the schema is sound and its defaults are the headers' defaults"
   REQUIRE(r);
   CHECK(r->action == config_action::run);
   CHECK(differences(r->options, node_options{}).empty());
-  CHECK(node_schema().keys().size() == 92);
+  CHECK(node_schema().keys().size() == 101);
 }
 
 TEST_CASE("node: every key maps to its field") {
