@@ -98,6 +98,15 @@ const std::map<std::string, std::string>& non_default_values() {
       {"gateway.topic-prefix", "store/gw"},
       {"gateway.response-consumers", "64"},
       {"gateway.response-share-group", "g1"},
+      {"gateway.flow-control", "false"},
+      {"gateway.window-initial", "3"},
+      {"gateway.window-min", "2"},
+      {"gateway.window-max", "500"},
+      {"gateway.breaker-silent-attempts", "0"},
+      {"gateway.breaker-cool-down-ms", "10"},
+      {"routing.balance-margin-db", "0"},
+      {"commands.retry-backoff-ms", "0"},
+      {"commands.backoff-max-ms", "1"},
       {"routing.consume", "false"},
       {"routing.consumers", "2"},
       {"routing.share-group", "g2"},
@@ -217,6 +226,15 @@ TEST_CASE("node: every key maps to its field") {
   CHECK(o.gateway.topic_prefix == "store/gw");
   CHECK(o.gateway.response_consumers == 64);
   CHECK(o.gateway.response_share_group == "g1");
+  CHECK_FALSE(o.gateway.flow.enabled);
+  CHECK(o.gateway.flow.window_initial == 3);
+  CHECK(o.gateway.flow.window_min == 2);
+  CHECK(o.gateway.flow.window_max == 500);
+  CHECK(o.gateway.flow.breaker_silent_attempts == 0);
+  CHECK(o.gateway.flow.breaker_cool_down_ms == 10);
+  CHECK(o.gateway.flow.balance_margin_db == 0);
+  CHECK(o.commands.retry.retry_backoff_ms == 0);
+  CHECK(o.commands.retry.backoff_max_ms == 1);
   CHECK_FALSE(o.routing.consume);
   CHECK(o.routing.consumers == 2);
   CHECK(o.routing.share_group == "g2");
