@@ -5,6 +5,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/gateway/gateway_egress.hpp"
 #include "actors/inspect/access.hpp"
 #include "actors/router/router.hpp"
 #include "runtime/core/clock.hpp"
@@ -207,6 +208,55 @@ void commands_view(self_ptr self, const command_query& q,
               [=](caf::error&) { g->finish_one(); });
 }
 
+} // namespace
+
+gateway_report gateways_view(const node_context& ctx) {
+  gateway_report r;
+  r.node = ctx.id.name;
+  r.endpoint = ctx.cluster.get()->self_endpoint();
+  if (!ctx.gateways)
+    return r;
+  auto& o = ctx.gateways->options();
+  r.flow_control = o.enabled;
+  r.window_min = o.window_min;
+  r.window_initial = o.window_initial;
+  r.window_max = o.window_max;
+  r.breaker_silent_attempts = o.breaker_silent_attempts;
+  r.breaker_cool_down_ms = o.breaker_cool_down_ms;
+  r.balance_margin_db = o.balance_margin_db;
+  auto t = ctx.gateways->totals();
+  r.balanced = t.balanced;
+  r.avoided_down = t.avoided_down;
+  r.waited = t.waited;
+  r.rerouted = t.rerouted;
+  r.trips = t.breaker_trips;
+  r.recoveries = t.breaker_recoveries;
+  r.busy = t.busy;
+  r.silent = t.silent;
+  for (auto& s : ctx.gateways->stats()) { // also keeps the gateway.down gauge current
+    gateway_row row;
+    row.gw = s.gw;
+    row.state = std::string{flow::to_string(s.breaker)};
+    row.window = s.window;
+    row.in_flight = s.in_flight;
+    row.waiting = s.waiting;
+    row.silent_in_row = s.silent_in_row;
+    row.down_for_ms = s.down_for_ms;
+    row.sent = s.sent;
+    row.acks = s.acks;
+    row.busy = s.busy;
+    row.nacks = s.nacks;
+    row.silent = s.silent;
+    row.waited = s.waited;
+    row.balanced_in = s.balanced_in;
+    row.breaker_trips = s.breaker_trips;
+    r.rows.push_back(std::move(row));
+  }
+  return r;
+}
+
+namespace {
+
 scale_result refuse(control_errc e, std::string message) {
   scale_result r;
   r.error = e;
@@ -335,6 +385,11 @@ caf::behavior inspector(self_ptr self, node_context_ptr ctx, std::vector<named_v
                   rp.deliver(std::move(r));
                 });
         return rp;
+      },
+      [=](inspect_atom, gateways_atom, const std::string& token) -> caf::result<gateway_report> {
+        if (auto refused = refuse_view(*self->state.ctx, token))
+          return *refused;
+        return gateways_view(*self->state.ctx);
       },
       [=](scale_atom, const std::string& pool, int32_t size, const std::string& token,
           const std::string& who) {

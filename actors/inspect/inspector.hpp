@@ -24,7 +24,9 @@ namespace shelfwire {
 /// gathered from the supervisors, the routers and the metrics registry;
 /// (inspect_atom, commands_atom, command_query, token) -> command_list, the
 /// oldest matching commands of every shard; (inspect_atom, route_atom,
-/// esl_mac, token) -> route_report, one router's lookup in the RSSI table. A
+/// esl_mac, token) -> route_report, one router's lookup in the RSSI table;
+/// (inspect_atom, gateways_atom, token) -> gateway_report, the per-gateway
+/// windows and breakers (gateways_view below). A
 /// refused request gets an error (caf::sec::runtime_error with the reason),
 /// is counted (inspect.refused) and logged (at most 5 lines a second).
 ///
@@ -53,6 +55,10 @@ struct inspector_state {
 /// cluster manager uses it too (the inspector handle, the members view).
 /// Thread-safe.
 std::optional<caf::error> refuse_view(const node_context& ctx, const std::string& token);
+
+/// The `gateways` view: the node's flow settings, totals and one row per
+/// gateway it has sent to (actors/gateway/gateway_egress). Thread-safe.
+gateway_report gateways_view(const node_context& ctx);
 
 /// Sizes a control action accepts.
 constexpr int32_t max_router_pool_size = 256;

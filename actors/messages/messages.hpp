@@ -24,6 +24,7 @@
 #include <caf/type_id.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "actors/messages/gateway_view.hpp" // the `gateways` view
 #include "runtime/command/command_fsm.hpp"
 #include "runtime/command/command_listing.hpp"
 #include "runtime/command/command_spec.hpp"
@@ -508,6 +509,7 @@ CAF_ADD_ATOM(shelfwire, shelfwire, inspect_atom, "inspect")
 CAF_ADD_ATOM(shelfwire, shelfwire, node_atom, "node")
 CAF_ADD_ATOM(shelfwire, shelfwire, commands_atom, "commands")
 CAF_ADD_ATOM(shelfwire, shelfwire, route_atom, "route")
+CAF_ADD_ATOM(shelfwire, shelfwire, gateways_atom, "gateways") // -> gateway_report
 /// control: client -> inspector: (scale_atom, std::string pool, int32_t size,
 /// std::string token, std::string requested_by) -> scale_result
 CAF_ADD_ATOM(shelfwire, shelfwire, scale_atom, "scale")
@@ -537,6 +539,8 @@ CAF_ADD_ATOM(shelfwire, shelfwire, standby_atom, "standby")
 /// the old one (their outcomes now go to the new one). By id, not handle:
 /// on its own node a handle to the old one, which quit, would not resolve.
 CAF_ADD_ATOM(shelfwire, shelfwire, rebind_atom, "rebind")
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::gateway_row))
+CAF_ADD_TYPE_ID(shelfwire, (shelfwire::gateway_report))
 
 CAF_END_TYPE_ID_BLOCK(shelfwire)
 

@@ -5,6 +5,7 @@
 //   shelfwire-inspect [OPTIONS] HOST:PORT node [--counters]
 //   shelfwire-inspect [OPTIONS] HOST:PORT commands [--esl MAC] [--state S] [--limit N]
 //   shelfwire-inspect [OPTIONS] HOST:PORT route ESL
+//   shelfwire-inspect [OPTIONS] HOST:PORT gateways [--state up|down|probing] [--all]
 //   shelfwire-inspect [OPTIONS] HOST:PORT scale --pool routers --size N [--all]
 //
 // OPTIONS: --json, --watch SECONDS, --timeout-ms MS, --token TOKEN (or the
@@ -58,6 +59,10 @@ views:
                                    states: queued handoff ready dispatching awaiting_reply
                                    backing_off awaiting_route awaiting_window
   route ESL                        the routing table's gateways for an ESL, best first
+  gateways [--state up|down|probing] [--all]
+                                   per gateway: breaker state, window, in flight, waiting,
+                                   sent, acks, busy, silent; the node's flow settings and
+                                   totals (--all: every member, each with its own windows)
 Views need the node's inspect.read-token or inspect.token (a node without a
 read token that listens on loopback only answers views without one).
 control (needs the node's inspect.token):
@@ -189,8 +194,12 @@ cli_options parse(int argc, char** argv) {
     usage_error("unexpected argument '" + positional[2] + "'");
   }
   auto& phases = command_phase_names;
-  if (!o.query.state.empty() &&
-      std::find(std::begin(phases), std::end(phases), o.query.state) == std::end(phases)) {
+  if (o.view == "gateways") {
+    auto& st = o.query.state;
+    if (!st.empty() && st != "up" && st != "down" && st != "probing")
+      usage_error("--state: expected one of up, down, probing; got '" + st + "'");
+  } else if (!o.query.state.empty() &&
+             std::find(std::begin(phases), std::end(phases), o.query.state) == std::end(phases)) {
     std::string legal;
     for (auto p : phases)
       legal += (legal.empty() ? "" : ", ") + std::string{p};
@@ -201,8 +210,9 @@ cli_options parse(int argc, char** argv) {
       usage_error("scale: expected --pool routers --size N");
     if (o.watch_s > 0)
       usage_error("scale: --watch does not apply");
-  } else if (o.view != "members" && o.view != "node" && o.view != "commands" && o.view != "route") {
-    usage_error("unknown view '" + o.view + "' (members, node, commands, route, scale)");
+  } else if (o.view != "members" && o.view != "node" && o.view != "commands" && o.view != "route" &&
+             o.view != "gateways") {
+    usage_error("unknown view '" + o.view + "' (members, node, commands, route, gateways, scale)");
   }
   if (o.token.empty())
     if (auto env = std::getenv("SHELFWIRE_INSPECT_TOKEN"))
@@ -265,6 +275,42 @@ struct session {
   }
 };
 
+/// The `gateways` view of the asked node, or with --all of every member it
+/// knows (each asked on its own endpoint); false if one did not answer.
+bool gateway_reports(session& s, const cli_options& o, std::vector<gateway_report>& out,
+                     std::string& err) {
+  if (!o.all) {
+    auto r = s.ask<gateway_report>(s.inspector, err, inspect_atom_v, gateways_atom_v, o.token);
+    if (r)
+      out.push_back(std::move(*r));
+    return r.has_value();
+  }
+  auto rows =
+      s.ask<std::vector<member_row>>(s.manager, err, inspect_atom_v, members_atom_v, o.token);
+  if (!rows)
+    return false;
+  for (auto& m : *rows) {
+    auto ep = m.host + ":" + std::to_string(m.port);
+    session other{s.sys, s.timeout, o, {}, {}};
+    auto* via = &s;
+    if (m.state != "self") {
+      if (auto e = other.connect(ep); !e.empty()) {
+        err = e;
+        return false;
+      }
+      via = &other;
+    }
+    auto r =
+        via->ask<gateway_report>(via->inspector, err, inspect_atom_v, gateways_atom_v, o.token);
+    if (!r) {
+      err = "node at " + ep + ": " + err;
+      return false;
+    }
+    out.push_back(std::move(*r));
+  }
+  return true;
+}
+
 /// Renders the view once; false if the node could not answer.
 bool show(session& s, const cli_options& o, std::string& text, std::string& err) {
   auto fmt = o.json ? cli::output_format::json : cli::output_format::table;
@@ -278,7 +324,9 @@ bool show(session& s, const cli_options& o, std::string& text, std::string& err)
     auto r = s.ask<node_report>(s.inspector, err, inspect_atom_v, node_atom_v, o.token);
     if (!r)
       return false;
-    text = cli::render_node(*r, wall_now_ms(), fmt, o.counters);
+    std::string gw_err; // the summary is optional: the node view shows without it
+    auto gw = s.ask<gateway_report>(s.inspector, gw_err, inspect_atom_v, gateways_atom_v, o.token);
+    text = cli::render_node(*r, wall_now_ms(), fmt, o.counters, gw ? &*gw : nullptr);
   } else if (o.view == "commands") {
     auto l =
         s.ask<command_list>(s.inspector, err, inspect_atom_v, commands_atom_v, o.query, o.token);
@@ -291,6 +339,11 @@ bool show(session& s, const cli_options& o, std::string& text, std::string& err)
     if (!r)
       return false;
     text = cli::render_route(*r, fmt);
+  } else if (o.view == "gateways") {
+    std::vector<gateway_report> reports;
+    if (!gateway_reports(s, o, reports, err))
+      return false;
+    text = cli::render_gateways(reports, fmt, o.query.state);
   }
   return true;
 }

@@ -75,7 +75,8 @@ std::string render_members(const std::vector<member_row>& rows, int64_t now_ms, 
   return t.str();
 }
 
-std::string render_node(const node_report& r, int64_t now_ms, output_format f, bool all_counters) {
+std::string render_node(const node_report& r, int64_t now_ms, output_format f, bool all_counters,
+                        const gateway_report* gateways) {
   if (f == output_format::json) {
     json_writer w;
     w.begin_object()
@@ -138,6 +139,10 @@ std::string render_node(const node_report& r, int64_t now_ms, output_format f, b
         .field("bad_tokens", value("replies.bad_token"))
         .field("rejections_suppressed", value("jobs.rejections_suppressed"))
         .end_object();
+    if (gateways) {
+      w.key("gateways");
+      write_gateway_summary(w, summarize(*gateways));
+    }
     w.end_object();
     return w.take() + "\n";
   }
@@ -167,6 +172,8 @@ std::string render_node(const node_report& r, int64_t now_ms, output_format f, b
     links.add({l.name, l.up ? "up" : "down", cs});
   }
   out << links.str() << "\n";
+  if (gateways)
+    out << gateway_summary_table(summarize(*gateways)) << "\n";
   // Bad and repeated input, by where it came in (counted, never fatal).
   auto counter = [&](std::string_view name) {
     for (auto& c : r.counters)

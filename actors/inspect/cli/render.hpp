@@ -8,6 +8,10 @@
 #include "actors/messages/messages.hpp"
 #include "runtime/core/text_table.hpp"
 
+namespace shelfwire {
+class json_writer;
+}
+
 namespace shelfwire::cli {
 
 /// How a view is printed: aligned tables for people, or one JSON document.
@@ -17,9 +21,26 @@ enum class output_format { table, json };
 std::string render_members(const std::vector<member_row>& rows, int64_t now_ms, output_format f);
 
 /// `node`: actors, routers, links, latencies, outcomes. `all_counters`
-/// adds every counter and gauge of the node (always in JSON).
+/// adds every counter and gauge of the node (always in JSON). `gateways`
+/// (the node's `gateways` view, if it answered) adds a GATEWAYS summary.
 std::string render_node(const node_report& r, int64_t now_ms, output_format f,
-                        bool all_counters = false);
+                        bool all_counters = false, const gateway_report* gateways = nullptr);
+
+/// `gateways [--state S]`: per node, its flow settings and totals, then one
+/// row per gateway it has sent to (only those in state S if not empty).
+/// JSON: one node's object, or {"nodes":[...]} for several.
+std::string render_gateways(const std::vector<gateway_report>& reports, output_format f,
+                            const std::string& state = {});
+
+/// The node view's GATEWAYS summary of a `gateways` report.
+struct gateway_summary {
+  size_t known = 0, down = 0, probing = 0;
+  uint64_t waiting = 0, in_flight = 0, sent = 0;
+  uint64_t balanced = 0; ///< routing.balanced: picks load decided
+};
+gateway_summary summarize(const gateway_report& r);
+std::string gateway_summary_table(const gateway_summary& s);
+void write_gateway_summary(json_writer& w, const gateway_summary& s);
 
 /// `commands`: the oldest matching commands.
 std::string render_commands(const command_list& l, output_format f);
