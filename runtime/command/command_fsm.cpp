@@ -106,6 +106,10 @@ command_step command_fsm::on_requeue(uint32_t seq, int64_t now_us) {
 command_step command_fsm::on_dispatched(uint32_t seq, gw_mac gw, int64_t now_us) {
   if ((state_ != state::routing && state_ != state::queued) || seq != seq_)
     return ignore(command_step::ignore_reason::stale);
+  // Waiting for a gateway window is the node's own queueing, like waiting
+  // for a running slot: the backbone latency starts when the action goes.
+  if (state_ == state::queued && attempts_ == 0)
+    first_dispatch_us_ = now_us;
   unavailable_in_row_ = 0;
   ++attempts_;
   tried_.push_back(gw);

@@ -72,7 +72,8 @@ public:
   command_step start(int64_t now_us);
 
   /// The router published attempt `attempt` through `gw` (also: the window
-  /// of a queued attempt opened and it was published).
+  /// of a queued attempt opened and it was published; for a first attempt
+  /// the backbone latency counts from here, not from the wait's start).
   command_step on_dispatched(uint32_t seq, gw_mac gw, int64_t now_us);
   /// The router chose `gw`, whose window is full: the attempt waits in the
   /// node (no attempt timer) until on_dispatched (the window opened, same

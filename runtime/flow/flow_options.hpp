@@ -15,6 +15,11 @@ struct flow_options {
   int64_t window_max = 64;
   /// Multiplicative decrease on a busy NACK or silence (once per window).
   double decrease = 0.5;
+  /// Queueing signal: a round's fastest ACK slower than the recent rounds'
+  /// fastest by more than this share plus `queue_slack_us` means actions
+  /// queue at the gateway (the window shrinks by 1 instead of growing).
+  double queue_tolerance = 0.25;
+  int64_t queue_slack_us = 5'000;
   /// Consecutive silent attempts that mark a gateway down; 0: no breaker.
   int64_t breaker_silent_attempts = 3;
   /// How long a down gateway gets no new commands before a probe.

@@ -7,6 +7,10 @@
 
 namespace shelfwire::flow {
 
+namespace {
+constexpr uint32_t round_min_acks = 16;
+} // namespace
+
 std::string_view to_string(breaker_state s) {
   switch (s) {
   case breaker_state::up:
@@ -165,8 +169,33 @@ void gateway_flow::shrink(gateway& g, int64_t sent_us, int64_t now_us) {
   if (sent_us <= g.last_decrease_us)
     return;
   g.window = std::max(window_min_, g.window * opts_.decrease);
-  g.acked_since_growth = 0;
+  g.round_acks = 0;
+  g.round_min_us = INT64_MAX;
   g.last_decrease_us = now_us;
+}
+
+void gateway_flow::on_ack_latency(gateway& g, int64_t latency_us) {
+  g.round_min_us = std::min(g.round_min_us, latency_us);
+  // A round: a window's worth of ACKs, at least round_min_acks, so that
+  // the fastest of it is not a matter of luck with transmission times.
+  if (++g.round_acks < std::max(static_cast<uint32_t>(std::floor(g.window)), round_min_acks))
+    return;
+  // A round is over. Its fastest ACK saw the least queue of the round: if
+  // even that one is slower than the recent rounds' fastest, actions queue
+  // at the gateway and a larger window would only add to the queue.
+  auto n = std::min(g.rounds, g.round_mins.size());
+  int64_t base = g.round_min_us;
+  for (size_t i = 0; i < n; ++i)
+    base = std::min(base, g.round_mins[i]);
+  g.round_mins[g.rounds++ % g.round_mins.size()] = g.round_min_us;
+  auto limit = static_cast<int64_t>(static_cast<double>(base) * (1 + opts_.queue_tolerance)) +
+               opts_.queue_slack_us;
+  if (g.round_min_us <= limit)
+    g.window = std::min(window_max_, g.window + 1);
+  else
+    g.window = std::max(window_min_, g.window - 1);
+  g.round_acks = 0;
+  g.round_min_us = INT64_MAX;
 }
 
 void gateway_flow::trip(gw_mac gw, gateway& g, int64_t now_us, std::vector<launch>& out) {
@@ -235,12 +264,7 @@ void gateway_flow::release(attempt_key k, signal s, int64_t now_us, std::vector<
   case signal::ack:
     ++g.counts.acks;
     answered(g);
-    // Additive increase: +1 per window's worth of ACKs.
-    g.acked_since_growth += 1;
-    if (g.acked_since_growth >= std::floor(g.window)) {
-      g.acked_since_growth = 0;
-      g.window = std::min(window_max_, g.window + 1);
-    }
+    on_ack_latency(g, now_us - sl.sent_us);
     break;
   case signal::busy:
     ++g.counts.busy;

@@ -78,9 +78,13 @@ struct flow_totals {
 /// Per-gateway flow control of one node, as pure logic (no clock, no I/O,
 /// not thread-safe: the node wraps it in a lock, actors/gateway/gateway_egress).
 ///
-/// - Window: each gateway has a window of actions in flight from this node
-///   (AIMD: +1 per window of ACKs, x`decrease` on a busy NACK or silence,
-///   at most once per window of actions sent, within [min, max]). An
+/// - Window: each gateway has a window of actions in flight from this node,
+///   within [min, max]. Per round (a window's worth of ACKs, at least 16) it grows by 1
+///   while the round's fastest ACK is as fast as the recent rounds' fastest
+///   (no queue building at the gateway), and shrinks by 1 when it is
+///   clearly slower (actions queue there: they only add latency, the
+///   radios are busy already); a busy NACK or a silence multiplies it by
+///   `decrease`, at most once per window of actions sent (AIMD). An
 ///   attempt that finds the window full waits here, in priority then FIFO
 ///   order; it is sent when an action of that gateway ends. Several nodes
 ///   share a gateway as TCP flows share a link: each finds its share.
@@ -148,7 +152,12 @@ private:
     uint32_t silent_in_row = 0;
     int64_t down_until_us = 0;
     int64_t last_decrease_us = -1; ///< sends before this do not shrink again
-    double acked_since_growth = 0;
+    // Queueing signal: the fastest ACK of each round (a window's worth of
+    // ACKs) against the fastest of the recent rounds.
+    uint32_t round_acks = 0;
+    int64_t round_min_us = INT64_MAX;
+    std::array<int64_t, 16> round_mins{}; ///< ring of recent rounds' fastest ACK
+    size_t rounds = 0;
     gateway_stats counts;
   };
   struct slot {
@@ -166,6 +175,7 @@ private:
   void drain(gw_mac gw, gateway& g, int64_t now_us, std::vector<launch>& out);
   void trip(gw_mac gw, gateway& g, int64_t now_us, std::vector<launch>& out);
   void shrink(gateway& g, int64_t sent_us, int64_t now_us);
+  void on_ack_latency(gateway& g, int64_t latency_us);
 
   flow_options opts_;
   double window_min_, window_max_, window_initial_;

@@ -1,3 +1,6 @@
+#include <deque>
+#include <map>
+
 #include <catch2/catch.hpp>
 
 #include "runtime/flow/gateway_flow.hpp"
@@ -86,14 +89,14 @@ TEST_CASE("releases are idempotent and unknown keys are ignored", "[flow]") {
   CHECK(s->acks == 0);
 }
 
-TEST_CASE("the window grows by one per window of ACKs and halves once per window on busy",
+TEST_CASE("the window grows by one per round of ACKs and halves once per window on busy",
           "[flow]") {
   gateway_flow f{opts(4)};
   std::vector<launch> out;
   int64_t t = 0;
   uint64_t id = 1;
-  // Four ACKs: window 4 -> 5.
-  for (int i = 0; i < 4; ++i) {
+  // A round (16 ACKs, at least; all equally fast: no queue): window 4 -> 5.
+  for (int i = 0; i < 16; ++i) {
     REQUIRE(f.admit(gw(1), key(id), priority::normal, ++t));
     f.release(key(id++), signal::ack, ++t, out);
   }
@@ -114,6 +117,28 @@ TEST_CASE("the window grows by one per window of ACKs and halves once per window
     f.release(key(id++), signal::busy, ++t, out);
   }
   CHECK(f.stats_of(gw(1), t)->window == Approx(1));
+}
+
+TEST_CASE("a round whose fastest ACK is clearly slower than the recent ones shrinks the window by "
+          "one: actions queue at the gateway",
+          "[flow]") {
+  gateway_flow f{opts(4)};
+  std::vector<launch> out;
+  int64_t t = 0;
+  uint64_t id = 1;
+  auto round = [&](int64_t latency_us) {
+    for (int i = 0; i < 16; ++i) {
+      REQUIRE(f.admit(gw(1), key(id), priority::normal, t));
+      t += latency_us;
+      f.release(key(id++), signal::ack, t, out);
+    }
+    return f.stats_of(gw(1), t)->window;
+  };
+  CHECK(round(100'000) == Approx(5));
+  CHECK(round(110'000) == Approx(6)); // within 25 % + 5 ms: no queue
+  CHECK(round(300'000) == Approx(5)); // every ACK slow: a queue
+  CHECK(round(300'000) == Approx(4));
+  CHECK(round(100'000) == Approx(5)); // drained
 }
 
 TEST_CASE("the window never exceeds its maximum", "[flow]") {
@@ -276,4 +301,115 @@ TEST_CASE("forget drops a waiting attempt and frees held slots", "[flow]") {
   REQUIRE(out.size() == 1);
   CHECK(out[0].key == key(3));
   CHECK(f.in_flight() == 1);
+}
+
+namespace {
+
+/// A gateway with `slots` radios and an unbounded FIFO queue, transmissions
+/// uniform in [tx_us, 2 tx_us], answers `rtt_us` after they end; an endless
+/// backlog of attempts behind the window. Returns the window at the end and
+/// the largest queue the gateway had over the second half of the run.
+struct radio_run {
+  double window = 0;
+  double window_lo = 1e9, window_hi = 0;
+  size_t peak_queue_late = 0;
+  double utilisation = 0; ///< busy radio time / (slots x elapsed), second half
+};
+
+radio_run run_radio(gateway_flow& f, int slots, int64_t tx_us, int64_t rtt_us, int acks) {
+  struct job {
+    attempt_key key;
+    int64_t ready_us; // arrives at the gateway
+  };
+  std::deque<job> queue;                    // at the gateway, FIFO
+  std::multimap<int64_t, attempt_key> ends; // answer arrival at the node
+  std::vector<int64_t> radio_free(static_cast<size_t>(slots), 0);
+  uint64_t next_id = 1;
+  int64_t now = 0;
+  std::vector<launch> out;
+  uint64_t rng = 12345;
+  auto draw = [&] {
+    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+    return tx_us + static_cast<int64_t>((rng >> 33) % static_cast<uint64_t>(tx_us + 1));
+  };
+  auto send = [&](attempt_key k) { queue.push_back({k, now + rtt_us / 2}); };
+  // Fill the window, the rest waits.
+  for (int i = 0; i < 1000; ++i) {
+    attempt_key k{next_id++, 1};
+    if (f.admit(gw(1), k, priority::bulk, now))
+      send(k);
+  }
+  radio_run r;
+  int64_t busy_us = 0, half_start = -1;
+  for (int done = 0; done < acks;) {
+    // Start transmissions on free radios.
+    for (auto& free_at : radio_free) {
+      if (queue.empty())
+        break;
+      auto start = std::max(free_at, queue.front().ready_us);
+      if (start > now)
+        continue;
+      auto t = draw();
+      free_at = start + t;
+      if (half_start >= 0)
+        busy_us += t;
+      ends.emplace(free_at + rtt_us / 2, queue.front().key);
+      queue.pop_front();
+    }
+    if (half_start >= 0) {
+      r.peak_queue_late = std::max(r.peak_queue_late, queue.size());
+      auto w = f.stats_of(gw(1), now)->window;
+      r.window_lo = std::min(r.window_lo, w);
+      r.window_hi = std::max(r.window_hi, w);
+    }
+    // Next event: an answer, or a radio/arrival becoming ready.
+    int64_t next = ends.empty() ? INT64_MAX : ends.begin()->first;
+    for (auto free_at : radio_free)
+      if (!queue.empty() && free_at > now)
+        next = std::min(next, std::max(free_at, queue.front().ready_us));
+    if (!queue.empty() && queue.front().ready_us > now)
+      next = std::min(next, queue.front().ready_us);
+    REQUIRE(next != INT64_MAX);
+    now = std::max(now + 1, next);
+    while (!ends.empty() && ends.begin()->first <= now) {
+      auto k = ends.begin()->second;
+      ends.erase(ends.begin());
+      out.clear();
+      f.release(k, signal::ack, now, out);
+      for (auto& l : out)
+        send(l.key);
+      // Keep the backlog endless.
+      attempt_key more{next_id++, 1};
+      if (f.admit(gw(1), more, priority::bulk, now))
+        send(more);
+      if (++done == acks / 2)
+        half_start = now;
+    }
+  }
+  r.window = f.stats_of(gw(1), now)->window;
+  r.utilisation = static_cast<double>(busy_us) / (static_cast<double>(now - half_start) * slots);
+  return r;
+}
+
+} // namespace
+
+TEST_CASE("the window settles just above the gateway's radios: busy radios, a short queue",
+          "[flow]") {
+  for (int slots : {1, 4, 8}) {
+    CAPTURE(slots);
+    auto o = opts(8);
+    o.window_max = 64;
+    gateway_flow f{o};
+    // 100-200 ms on air, 2 ms backbone round trip.
+    auto r = run_radio(f, slots, 100'000, 2'000, 4000);
+    CAPTURE(r.window_lo, r.window_hi, r.peak_queue_late, r.utilisation);
+    // Never below the radios for long (they stay busy) ...
+    CHECK(r.window_lo >= slots);
+    CHECK(r.utilisation > 0.95);
+    // ... and the queue it keeps at the gateway stays short: at most about
+    // one transmission's worth of waiting for what comes next (an urgent
+    // command), where AIMD alone would fill the gateway's queue to busy.
+    CHECK(r.window_hi <= 2 * slots + 2);
+    CHECK(r.peak_queue_late <= static_cast<size_t>(std::max(slots, 2)));
+  }
 }
