@@ -174,6 +174,14 @@ TEST_CASE("inspect: gateways view; a silent gateway goes down and its ESLs are a
   CHECK(down_table.out.find("1 of 4 gateways down") != std::string::npos);
   std::printf("[inspect] $ shelfwire-inspect %s gateways\n%s\n", env.endpoint("a").c_str(),
               inspect_gw(env, {env.endpoint("a"), "gateways"}).out.c_str());
+  auto node_table = inspect_gw(env, {env.endpoint("a"), "node"});
+  REQUIRE(node_table.status == 0);
+  auto summary = node_table.out.find("GATEWAYS ");
+  REQUIRE(summary != std::string::npos);
+  std::printf(
+      "[inspect] $ shelfwire-inspect %s node   (its GATEWAYS table)\n%s\n",
+      env.endpoint("a").c_str(),
+      node_table.out.substr(summary, node_table.out.find("\n\n", summary) - summary).c_str());
   auto node = inspect_gw(env, {"--json", env.endpoint("a"), "node"});
   REQUIRE(node.status == 0);
   auto nv = json_parser::parse(node.out, nullptr);
