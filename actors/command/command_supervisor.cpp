@@ -320,6 +320,21 @@ std::vector<uint32_t> rebind(self_ptr self, uint64_t old_id, const caf::node_id&
   return held;
 }
 
+/// The sender's job passed its abort threshold: its commands here that have
+/// not started end `aborted` (reported to it as every outcome is).
+void abort_commands_of(self_ptr self, const caf::strong_actor_ptr& sender) {
+  auto& st = self->state;
+  auto from = caf::actor_cast<caf::actor_addr>(sender);
+  if (!from)
+    return;
+  auto n = st.core->abort_waiting([&](uint64_t id, const shard_entry&) {
+    auto h = st.commands.find(id);
+    return h != st.commands.end() && h->second.reply_to.address() == from;
+  });
+  if (n > 0)
+    log::get("command")->info("{} waiting commands of an aborted job ended aborted", n);
+}
+
 /// The sender is the command's current actor (not a crashed incarnation).
 bool from_current(self_ptr self, uint64_t id) {
   auto i = self->state.commands.find(id);
@@ -383,6 +398,7 @@ shard_handle::behavior_type command_supervisor(self_ptr self, node_context_ptr c
       [=](rebind_atom, uint64_t old_id, const caf::node_id& old_node, const caf::actor& fresh) {
         return rebind(self, old_id, old_node, fresh);
       },
+      [=](abort_atom) { abort_commands_of(self, self->current_sender()); },
       [=](shutdown_atom) { return shutdown(self, false); },
       [=](shutdown_atom, bool hand_back) { return shutdown(self, hand_back); },
       [=](inspect_atom) { return phase_counts(*self->state.core); },

@@ -38,7 +38,9 @@ namespace shelfwire {
 /// messages.hpp): (submit_atom, index, command_spec, previous owner's shard
 /// or null) from a job coordinator, answered later with (outcome_atom,
 /// index, command_report); (outcome_atom, id, command_outcome) and
-/// (timer_atom, timer_request) from its command actors; (reply_atom,
+/// (timer_atom, timer_request) from its command actors; (abort_atom) from a
+/// submitter whose job passed its abort threshold: its commands that have
+/// not started end `aborted`; (reply_atom,
 /// gateway_reply); (handoff_atom, esl) -> bool; (shutdown_atom[, bool hand_back]) -> how many
 /// commands ended `failed` ("shutdown"); (inspect_atom) -> its commands by
 /// phase; (inspect_atom, command_query) -> command_list, the oldest matching.

@@ -29,7 +29,7 @@ std::pair<shard_handle, shard_handle> command_dispatcher::target(const esl_mac& 
 void command_dispatcher::send(caf::event_based_actor* self, uint32_t index,
                               const command_spec& cmd) {
   auto& q = esls_[cmd.esl];
-  if (!q.held.empty() || (q.in_shard > 0 && q.shard != target(cmd.esl).first)) {
+  if (stopped_ || !q.held.empty() || (q.in_shard > 0 && q.shard != target(cmd.esl).first)) {
     q.held.emplace_back(index, cmd);
     ++held_;
     ctx_->metrics->jobs_held_back.inc();
@@ -67,6 +67,28 @@ std::vector<uint32_t> command_dispatcher::transmitted() const {
   return out;
 }
 
+std::vector<uint32_t> command_dispatcher::drop_held() {
+  std::vector<uint32_t> out;
+  out.reserve(held_);
+  for (auto i = esls_.begin(); i != esls_.end();) {
+    for (auto& [index, cmd] : i->second.held)
+      out.push_back(index);
+    i->second.held.clear();
+    i = i->second.in_shard == 0 ? esls_.erase(i) : std::next(i);
+  }
+  held_ = 0;
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<shard_handle> command_dispatcher::shards() const {
+  std::vector<shard_handle> out;
+  for (auto& [index, c] : where_)
+    if (std::find(out.begin(), out.end(), c.shard) == out.end())
+      out.push_back(c.shard);
+  return out;
+}
+
 void command_dispatcher::demonitor_all(caf::event_based_actor* self) {
   for (auto& addr : monitored_)
     self->demonitor(addr);
@@ -78,7 +100,7 @@ void command_dispatcher::release(caf::event_based_actor* self, const esl_mac& es
   if (i == esls_.end())
     return;
   auto& q = i->second;
-  while (!q.held.empty()) {
+  while (!q.held.empty() && !stopped_) {
     if (q.in_shard > 0 && q.shard != target(esl).first)
       return;
     auto [index, cmd] = std::move(q.held.front());
@@ -86,7 +108,7 @@ void command_dispatcher::release(caf::event_based_actor* self, const esl_mac& es
     --held_;
     transmit(self, q, index, std::move(cmd));
   }
-  if (q.in_shard == 0)
+  if (q.in_shard == 0 && q.held.empty())
     esls_.erase(i);
 }
 

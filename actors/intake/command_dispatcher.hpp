@@ -70,6 +70,16 @@ public:
   /// Commands sent or held back whose outcome has not been taken.
   size_t outstanding() const { return where_.size() + held_; }
 
+  /// From now on sends nothing: every command given to send(), or sent
+  /// again after its shard went down, is held back (a job that aborted).
+  void stop_sending() { stopped_ = true; }
+  bool stopped() const { return stopped_; }
+  /// Forgets the commands held back and returns their indices (never sent:
+  /// no outcome can come for them).
+  std::vector<uint32_t> drop_held();
+  /// The shards holding commands sent and not taken, each once.
+  std::vector<shard_handle> shards() const;
+
 private:
   struct sent_command {
     shard_handle shard;
@@ -91,6 +101,7 @@ private:
   std::unordered_map<uint32_t, sent_command> where_;
   std::unordered_map<esl_mac, esl_queue> esls_;
   size_t held_ = 0;
+  bool stopped_ = false;
   std::set<caf::actor_addr> monitored_;
   std::vector<caf::node_id> dead_; ///< nodes seen down before the view caught up
 };

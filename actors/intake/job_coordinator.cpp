@@ -86,24 +86,106 @@ void finish_job(self_ptr self) {
   auto c = res.counts();
   log::get("intake")->info(
       "job '{}' done: {} commands, {} acked, {} nacked, {} timed_out, {} unroutable, {} failed, "
-      "{} superseded",
-      st.job.job, res.outcomes.size(), c[0], c[1], c[2], c[3], c[4], c[5]);
+      "{} superseded, {} aborted",
+      st.job.job, res.outcomes.size(), c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
   try_publish(self);
+}
+
+command_spec spec_of(const job_coordinator_state& st, size_t index) {
+  auto& c = st.job.commands[index];
+  return command_spec{c.esl, c.op, c.args, st.job.prio};
+}
+
+namespace {
+
+/// The actor clock (the steady clock; the test clock under test_coordinator):
+/// what the rate limit and its wake-ups run on.
+int64_t clock_us(self_ptr self) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             self->clock().now().time_since_epoch())
+      .count();
+}
+
+/// The rate limit's wake-up at `due_us`, unless an earlier one is armed.
+void arm_release(self_ptr self, int64_t now_us, int64_t due_us) {
+  auto& st = self->state;
+  if (st.release_due_us != 0 && st.release_due_us <= due_us)
+    return;
+  st.release_due_us = due_us;
+  self->delayed_send(self, std::chrono::microseconds{due_us - now_us}, submit_atom_v);
+}
+
+/// Ends command `index`, never sent, `aborted`.
+void abort_unsent(self_ptr self, uint32_t index, int64_t now_us) {
+  auto& st = self->state;
+  command_report rep;
+  rep.esl = st.job.commands[index].esl;
+  rep.outcome.status = outcome_status::aborted;
+  rep.outcome.reason = std::string{outcome_reason::abort_threshold};
+  rep.latency_us = now_us - st.accepted_us;
+  if (!record_outcome(self, index, rep))
+    return;
+  st.ctx->metrics->outcome(outcome_status::aborted).inc();
+  st.unreplicated.push_back(outcome_entry{index, std::move(rep)});
+}
+
+} // namespace
+
+void abort_job(self_ptr self) {
+  auto& st = self->state;
+  if (!st.abort_sent) {
+    st.abort_sent = true;
+    st.dispatch->stop_sending();
+    auto shards = st.dispatch->shards();
+    for (auto& shard : shards)
+      self->send(shard, abort_atom_v);
+    st.ctx->metrics->jobs_aborted.inc();
+    log::get("intake")->warn("job '{}' aborted: {} of {} counted outcomes failed "
+                             "(abort_threshold {}, after {}); {} shards told to end its waiting "
+                             "commands",
+                             st.job.job, st.rollout.failures(), st.rollout.counted(),
+                             st.rollout.limits().abort_threshold.value_or(1),
+                             st.rollout.limits().abort_min_outcomes, shards.size());
+  }
+  auto now = steady_now_us();
+  for (auto i : st.dispatch->drop_held()) // given to the dispatcher, never sent
+    abort_unsent(self, i, now);
+  auto n = st.job.commands.size();
+  for (; st.next < n; ++st.next)
+    if (!st.have[st.next] && !st.sent[st.next])
+      abort_unsent(self, static_cast<uint32_t>(st.next), now);
+  if (st.remaining == 0)
+    finish_job(self);
 }
 
 void fill_window(self_ptr self) {
   auto& st = self->state;
   if (!st.dispatching || st.publishing || st.handing_over || st.role != job_role::coordinator)
     return;
+  if (st.rollout.aborted()) {
+    abort_job(self);
+    return;
+  }
   auto window = static_cast<size_t>(st.ctx->opts.intake.dispatch_window);
   auto n = st.job.commands.size();
+  int64_t now = 0; // read only for a rate limit: an unlimited job costs no clock
   while (st.next < n && st.dispatch->outstanding() < window) {
-    auto i = st.next++;
-    if (st.have[i] || st.sent[i])
+    auto i = st.next;
+    if (st.have[i] || st.sent[i]) {
+      ++st.next;
       continue;
+    }
+    if (st.rollout.rate_limited()) {
+      if (now == 0)
+        now = clock_us(self);
+      if (!st.rollout.try_take(now)) {
+        arm_release(self, now, st.rollout.next_release_us(now));
+        return;
+      }
+    }
+    ++st.next;
     st.sent[i] = true;
-    auto& c = st.job.commands[i];
-    st.dispatch->send(self, static_cast<uint32_t>(i), command_spec{c.esl, c.op, c.args});
+    st.dispatch->send(self, static_cast<uint32_t>(i), spec_of(st, i));
   }
 }
 
@@ -124,6 +206,7 @@ bool record_outcome(self_ptr self, uint32_t index, const command_report& rep) {
   if (o.backbone_us >= 0)
     r.backbone_us = static_cast<uint64_t>(o.backbone_us);
   --st.remaining;
+  st.rollout.record(o.status); // both roles: a standby that takes over knows where the job is
   return true;
 }
 
@@ -146,6 +229,10 @@ caf::behavior job_coordinator(self_ptr self, node_context_ptr ctx, caf::actor in
   st.submission = std::move(submission);
   st.role = role;
   st.dispatch = std::make_unique<command_dispatcher>(st.ctx);
+  st.accepted_us = steady_now_us();
+  st.rollout = rollout_control{
+      rollout_limits{st.job.rate_per_s, st.job.abort_threshold, st.job.abort_min_outcomes},
+      clock_us(self)};
   auto n = st.job.commands.size();
   st.results.resize(n);
   st.have.assign(n, false);
@@ -175,10 +262,12 @@ caf::behavior job_coordinator(self_ptr self, node_context_ptr ctx, caf::actor in
         if (!st.publishing && st.role == job_role::coordinator &&
             rep.outcome.reason == outcome_reason::moved && index < st.have.size() &&
             !st.have[index] && st.dispatch->take(self, index, self->current_sender())) {
-          // Its node stopped before running it: to the ESL's new owner.
-          auto& c = st.job.commands[index];
-          st.dispatch->send(self, index, command_spec{c.esl, c.op, c.args});
+          // Its node stopped before running it: to the ESL's new owner
+          // (or, once the job aborted, held back and ended `aborted`).
+          st.dispatch->send(self, index, spec_of(st, index));
           st.ctx->metrics->jobs_redispatched.inc();
+          if (st.rollout.aborted())
+            abort_job(self);
           return;
         }
         if (st.publishing || st.role != job_role::coordinator ||
@@ -212,6 +301,13 @@ caf::behavior job_coordinator(self_ptr self, node_context_ptr ctx, caf::actor in
       [=](flush_atom) { on_flush(self); },
       [=](job_atom, flush_atom) { publish_progress(self); },
       [=](retry_atom) { try_publish(self); },
+      [=](submit_atom) { // the rate limit's wake-up
+        auto& st = self->state;
+        if (st.release_due_us != 0 && clock_us(self) < st.release_due_us)
+          return; // an earlier wake-up was armed after this one
+        st.release_due_us = 0;
+        fill_window(self);
+      },
   };
 }
 

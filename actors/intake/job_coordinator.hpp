@@ -16,6 +16,7 @@
 #include "actors/intake/command_dispatcher.hpp"
 #include "actors/messages/messages.hpp"
 #include "actors/node/node_context.hpp"
+#include "runtime/command/rollout_control.hpp"
 #include "runtime/wire/jobs.hpp"
 
 namespace shelfwire {
@@ -47,6 +48,13 @@ enum class job_role : uint8_t {
 /// (rebind_atom), the others without an outcome are sent again to their
 /// ESLs' owners of the moment, and it picks a standby of its own.
 ///
+/// Rollout control (docs/northbound.md): the job's `priority` travels in
+/// each command_spec; with a `rate` commands are released at most that
+/// many per second (rollout_control's token bucket, a timer to itself:
+/// (submit_atom)); once the job's failures reach its `abort_threshold`
+/// the commands not sent end `aborted` here, and the shards holding the
+/// others get (abort_atom) and end those not started the same way.
+///
 /// Both tell their intake (done_atom, job, commands, result payload) when the
 /// result is out, and quit. Runs on the CAF scheduler; spawned and monitored
 /// by the intake.
@@ -65,6 +73,11 @@ struct job_coordinator_state {
   size_t next = 0; ///< where fill_window looks for the next command to send
   std::unique_ptr<command_dispatcher> dispatch;
   bool dispatching = false; ///< commands go out (after the standby holds the job)
+  /// The job's rate and abort threshold; both roles count the outcomes.
+  rollout_control rollout;
+  int64_t accepted_us = 0;    ///< when this actor got the job (latency of `aborted` outcomes)
+  int64_t release_due_us = 0; ///< the rate limit's wake-up (0: none armed)
+  bool abort_sent = false;    ///< this actor stopped sending and told the shards
 
   /// The other side: the standby (coordinator role) or the coordinator
   /// (standby role); null while there is none.

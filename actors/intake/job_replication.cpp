@@ -98,8 +98,7 @@ void rebind_shards(job_self self, std::function<void()> done) {
                   if (st.sent[i] && st.awaiting_old.erase(i) == 0)
                     continue; // adopted already
                   st.sent[i] = true;
-                  auto& c = st.job.commands[i];
-                  st.dispatch->adopt(self, i, command_spec{c.esl, c.op, c.args}, shard);
+                  st.dispatch->adopt(self, i, spec_of(st, i), shard);
                   st.ctx->metrics->jobs_adopted.inc();
                 }
                 one();

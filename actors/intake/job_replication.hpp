@@ -29,6 +29,11 @@ void quit_job(job_self self);
 void fill_window(job_self self);
 /// Every outcome is in: replicate, then publish the dead letters and the result.
 void finish_job(job_self self);
+/// Command `index` of the job, with the job's priority.
+command_spec spec_of(const job_coordinator_state& st, size_t index);
+/// The job passed its abort threshold: stop sending, tell the shards, end
+/// `aborted` what was never sent (again for commands that came back since).
+void abort_job(job_self self);
 
 // -- job_replication.cpp --------------------------------------------------------
 

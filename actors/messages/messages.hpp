@@ -539,6 +539,9 @@ CAF_ADD_ATOM(shelfwire, shelfwire, standby_atom, "standby")
 /// the old one (their outcomes now go to the new one). By id, not handle:
 /// on its own node a handle to the old one, which quit, would not resolve.
 CAF_ADD_ATOM(shelfwire, shelfwire, rebind_atom, "rebind")
+/// coordinator -> shards it sent commands to: (abort_atom) its job passed its
+/// abort_threshold: the sender's commands not started end `aborted`
+CAF_ADD_ATOM(shelfwire, shelfwire, abort_atom, "abort")
 CAF_ADD_TYPE_ID(shelfwire, (shelfwire::gateway_row))
 CAF_ADD_TYPE_ID(shelfwire, (shelfwire::gateway_report))
 
@@ -568,7 +571,7 @@ using shard_handle = caf::typed_actor<
     caf::reacts_to<reply_atom, gateway_reply>, caf::reacts_to<timer_atom, timer_request>,
     caf::reacts_to<caf::tick_atom>, caf::replies_to<handoff_atom, esl_mac>::with<bool>,
     caf::replies_to<rebind_atom, uint64_t, caf::node_id, caf::actor>::with<std::vector<uint32_t>>,
-    caf::replies_to<shutdown_atom>::with<uint64_t>,
+    caf::reacts_to<abort_atom>, caf::replies_to<shutdown_atom>::with<uint64_t>,
     caf::replies_to<shutdown_atom, bool>::with<uint64_t>,
     caf::replies_to<inspect_atom>::with<std::vector<named_value>>,
     caf::replies_to<inspect_atom, command_query>::with<command_list>>;

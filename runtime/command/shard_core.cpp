@@ -184,10 +184,10 @@ void shard_core::finalize_one(uint64_t id, command_outcome o) {
     start(dq.front());
 }
 
-size_t shard_core::abort_waiting(const std::function<bool(const shard_entry&)>& select) {
+size_t shard_core::abort_waiting(const std::function<bool(uint64_t, const shard_entry&)>& select) {
   std::vector<uint64_t> ids;
   for (auto& [id, e] : commands_)
-    if (!e.running && select(e))
+    if (!e.running && select(id, e))
       ids.push_back(id);
   // Oldest first: an ESL's later commands end before its first one would
   // start the next (finalize_one starts the ESL's next command).

@@ -152,7 +152,7 @@ public:
   /// has not started: waiting behind its ESL's earlier command, for the
   /// ESL's previous owners, or for a running slot. Running ones go on to
   /// their own outcome. Returns how many ended.
-  size_t abort_waiting(const std::function<bool(const shard_entry&)>& select);
+  size_t abort_waiting(const std::function<bool(uint64_t id, const shard_entry&)>& select);
 
   /// Commands waiting for a running slot, by priority.
   size_t ready_count(priority p) const { return ready_[static_cast<size_t>(p)].size(); }

@@ -22,6 +22,7 @@ void check(const submit::input_result& r) {
   wire::job_submission job;
   job.job = r->job.empty() ? "fuzz-job" : r->job;
   job.commands = r->commands;
+  submit::apply_rollout(job, r->rollout, {});
   auto payload = submit::encode_checked(job, r->origins);
   if (!wire::check_job_id(job.job).empty())
     return; // refused by encode_checked with a message: the tool exits 2

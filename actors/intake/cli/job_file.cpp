@@ -159,7 +159,81 @@ std::string json_command(const json_value& v, const input_limits& lim, wire::job
   return "";
 }
 
+constexpr std::string_view file_keys[4] = {"'priority'", "'rate'", "'abort_threshold'",
+                                           "'abort_min_outcomes'"};
+
+/// The rollout keys of a JSON job's top level. "" if fine.
+std::string json_rollout(const json_value& doc, rollout_input& out) {
+  if (auto* p = doc.find("priority"); p && !p->is_null()) {
+    if (!p->is_string())
+      return "'priority' must be a string, " + got(*p);
+    out.prio = parse_priority(p->text);
+    if (!out.prio)
+      return "'priority': expected \"high\", \"normal\" or \"bulk\", got " + quoted(p->text);
+  }
+  auto number = [&](std::string_view key, std::optional<double>& to) -> std::string {
+    auto* v = doc.find(key);
+    if (!v || v->is_null())
+      return "";
+    if (!v->is_number())
+      return "'" + std::string{key} + "' must be a number, " + got(*v);
+    to = v->number;
+    return "";
+  };
+  if (auto e = number("rate", out.rate_per_s); !e.empty())
+    return e;
+  if (auto e = number("abort_threshold", out.abort_threshold); !e.empty())
+    return e;
+  std::optional<double> min;
+  if (auto e = number("abort_min_outcomes", min); !e.empty())
+    return e;
+  if (min) {
+    if (*min != static_cast<double>(static_cast<int64_t>(*min)) || *min < 1 ||
+        *min > wire::max_abort_min_outcomes)
+      return "'abort_min_outcomes' must be an integer in [1, " +
+             std::to_string(wire::max_abort_min_outcomes) + "], got " +
+             doc.find("abort_min_outcomes")->text;
+    out.abort_min_outcomes = static_cast<uint32_t>(*min);
+  }
+  return check_rollout(out, file_keys);
+}
+
 } // namespace
+
+std::string check_rollout(const rollout_input& r, const std::string_view (&names)[4]) {
+  auto show = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return std::string{buf};
+  };
+  if (r.rate_per_s &&
+      !(*r.rate_per_s >= wire::min_rate_per_s && *r.rate_per_s <= wire::max_rate_per_s))
+    return std::string{names[1]} + ": commands per second must be in [" +
+           show(wire::min_rate_per_s) + ", " + show(wire::max_rate_per_s) + "], got " +
+           show(*r.rate_per_s);
+  if (r.abort_threshold && !(*r.abort_threshold > 0 && *r.abort_threshold <= 1))
+    return std::string{names[2]} + ": share of failed commands must be in (0, 1], got " +
+           show(*r.abort_threshold);
+  if (r.abort_min_outcomes &&
+      (*r.abort_min_outcomes < 1 || *r.abort_min_outcomes > wire::max_abort_min_outcomes))
+    return std::string{names[3]} + ": must be in [1, " +
+           std::to_string(wire::max_abort_min_outcomes) + "]";
+  return "";
+}
+
+void apply_rollout(wire::job_submission& job, const rollout_input& file,
+                   const rollout_input& flags) {
+  for (auto* r : {&file, &flags}) {
+    if (r->prio)
+      job.prio = *r->prio;
+    if (r->rate_per_s)
+      job.rate_per_s = r->rate_per_s;
+    if (r->abort_threshold)
+      job.abort_threshold = r->abort_threshold;
+    if (r->abort_min_outcomes)
+      job.abort_min_outcomes = *r->abort_min_outcomes;
+  }
+}
 
 input_result parse_json_job(std::string_view text, const input_limits& lim) {
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
@@ -171,7 +245,11 @@ input_result parse_json_job(std::string_view text, const input_limits& lim) {
   job_input in;
   const json_value* commands = &*doc;
   if (doc->is_object()) {
-    if (auto e = check_keys(*doc, {"v", "job", "commands"}); !e.empty())
+    if (auto e = check_keys(*doc, {"v", "job", "commands", "priority", "rate", "abort_threshold",
+                                   "abort_min_outcomes"});
+        !e.empty())
+      return unexpected{"top level: " + e};
+    if (auto e = json_rollout(*doc, in.rollout); !e.empty())
       return unexpected{"top level: " + e};
     if (auto* v = doc->find("v"); v && !(v->is_count() && v->text == "1"))
       return unexpected{"top level: 'v' must be 1 (the protocol version), got " +

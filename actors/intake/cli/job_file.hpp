@@ -33,9 +33,27 @@ struct input_limits {
   size_t max_string_bytes = 64 * 1024; ///< an argument's name or value
 };
 
+/// A job's rollout keys (docs/northbound.md, "Priority and rollout control")
+/// as a JSON file or the flags give them; unset: the node's default.
+struct rollout_input {
+  std::optional<priority> prio;
+  std::optional<double> rate_per_s;
+  std::optional<double> abort_threshold;
+  std::optional<uint32_t> abort_min_outcomes;
+};
+
+/// The node's rules for the rollout keys: "" if fine, else why not, naming
+/// the key as `names` spell them (file keys or flags), in the order priority,
+/// rate, abort_threshold, abort_min_outcomes.
+std::string check_rollout(const rollout_input& r, const std::string_view (&names)[4]);
+/// Sets `job`'s rollout keys: the file's, then the flags' (they win).
+void apply_rollout(wire::job_submission& job, const rollout_input& file,
+                   const rollout_input& flags);
+
 /// A job as read, before it is sent.
 struct job_input {
-  std::string job; ///< the file's job id; "" if it named none
+  std::string job;       ///< the file's job id; "" if it named none
+  rollout_input rollout; ///< JSON files only: the job's priority, rate, abort threshold
   std::vector<wire::job_command> commands;
   /// Where each command came from, for messages: "line 17" (CSV),
   /// "commands[16] (line 40)" (JSON), "--esl 0A0000000001" (arguments).
@@ -45,7 +63,8 @@ struct job_input {
 using input_result = expected<job_input, std::string>;
 
 /// A JSON job: {"job": "...", "commands": [{"esl", "op", "args"}, ...]} (an
-/// optional "v": 1 is allowed) or just the commands array. Strict: unknown
+/// optional "v": 1 is allowed, and the rollout keys "priority", "rate",
+/// "abort_threshold", "abort_min_outcomes") or just the commands array. Strict: unknown
 /// or repeated keys and wrong types are errors. Errors name the entry and
 /// its line: "commands[3] (line 9): 'op': unknown operation \"prize\" ...".
 input_result parse_json_job(std::string_view text, const input_limits& lim = {});

@@ -126,6 +126,7 @@ int main(int argc, char** argv) {
             : !in->job.empty() ? in->job
                                : generate_job_id(host_name(), wall_now_ms(), random);
   job.commands = std::move(in->commands);
+  apply_rollout(job, in->rollout, o.rollout);
   auto payload = encode_checked(job, in->origins, o.limits);
   if (!payload)
     return fail(exit_code::usage, payload.error());

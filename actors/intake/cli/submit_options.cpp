@@ -1,6 +1,7 @@
 #include "actors/intake/cli/submit_options.hpp"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 
 #include "runtime/core/text.hpp"
@@ -31,6 +32,16 @@ the job:
   --arg NAME=VALUE     an argument of the command (repeatable)
   --job ID             the job id (1..128 of A-Z a-z 0-9 . _ : -); overrides the
                        file's; default: submit-<host>-<UTC time>-<random>
+  --priority P         high, normal (the default) or bulk: high commands start
+                       before waiting normal and bulk ones (docs/northbound.md)
+  --rate N             release at most N commands per second (a decimal number
+                       in [0.001, 1000000]; default: unlimited)
+  --abort-threshold S  once this share (0 < S <= 1) of the counted outcomes
+                       failed, the job's commands not yet started end `aborted`
+  --abort-min-outcomes N
+                       outcomes counted before the threshold applies (default 10)
+      A JSON job file may carry "priority", "rate", "abort_threshold" and
+      "abort_min_outcomes" at its top level; these flags win over it.
   --max-commands N     refuse bigger jobs before sending (default 100000, the
                        nodes' intake.max-commands-per-job)
   --max-payload-bytes N
@@ -112,6 +123,18 @@ expected<int64_t, std::string> parse_int(const std::string& flag, const std::str
   return static_cast<int64_t>(x);
 }
 
+expected<double, std::string> parse_decimal(const std::string& flag, const std::string& v) {
+  char* end = nullptr;
+  errno = 0;
+  double x = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end != '\0' || errno != 0 || !std::isfinite(x))
+    return unexpected{flag + ": expected a number, got '" + v + "'"};
+  return x;
+}
+
+constexpr std::string_view flag_names[4] = {"--priority", "--rate", "--abort-threshold",
+                                            "--abort-min-outcomes"};
+
 /// Sets the option `flag` (which takes a value) from `v`; "" or the error.
 std::string set_value(submit_options& o, const std::string& flag, const std::string& v) {
   auto num = [&](int64_t lo, int64_t hi, auto& out) -> std::string {
@@ -137,6 +160,21 @@ std::string set_value(submit_options& o, const std::string& flag, const std::str
     if (auto why = wire::check_job_id(v); !why.empty())
       return "--job: " + why;
     o.job = v;
+  } else if (flag == "--priority") {
+    o.rollout.prio = parse_priority(v);
+    if (!o.rollout.prio)
+      return "--priority: expected high, normal or bulk, got '" + v + "'";
+  } else if (flag == "--rate" || flag == "--abort-threshold") {
+    auto x = parse_decimal(flag, v);
+    if (!x)
+      return x.error();
+    (flag == "--rate" ? o.rollout.rate_per_s : o.rollout.abort_threshold) = *x;
+    return check_rollout(o.rollout, flag_names);
+  } else if (flag == "--abort-min-outcomes") {
+    int64_t n = 0;
+    if (auto e = num(1, wire::max_abort_min_outcomes, n); !e.empty())
+      return e;
+    o.rollout.abort_min_outcomes = static_cast<uint32_t>(n);
   } else if (flag == "--max-commands") {
     return num(1, 10'000'000, o.limits.max_commands);
   } else if (flag == "--max-payload-bytes") {
@@ -183,7 +221,8 @@ std::string set_value(submit_options& o, const std::string& flag, const std::str
 bool takes_value(const std::string& flag) {
   // clang-format off
   static const char* const flags[] = {
-      "--file", "--format", "--esl", "--op", "--arg", "--job", "--max-commands",
+      "--file", "--format", "--esl", "--op", "--arg", "--job", "--priority", "--rate",
+      "--abort-threshold", "--abort-min-outcomes", "--max-commands",
       "--max-payload-bytes", "--mqtt", "--prefix", "--client-id", "--username",
       "--password-file", "--tls-ca", "--tls-cert", "--tls-key",
       "--connect-timeout-ms", "--receipt-timeout-ms", "--max-submits", "--timeout-ms",

@@ -20,6 +20,8 @@ struct submit_options {
   std::string op;
   std::vector<std::string> args;
   std::string job; ///< "" = the file's, else generated
+  /// --priority, --rate, --abort-threshold, --abort-min-outcomes (win over the file's).
+  rollout_input rollout;
   input_limits limits;
   // The broker.
   std::string mqtt_url = "tcp://127.0.0.1:1883";

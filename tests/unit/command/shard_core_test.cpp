@@ -219,7 +219,7 @@ TEST_CASE("shard core: abort_waiting ends selected commands that have not starte
   auto b_ready = f.submit(cmd(esl_mac::from_u64(4)));         // 5: waits for a slot
   auto a_handoff = f.submit(cmd(esl_mac::from_u64(5)), 0, 1); // 6: waits for previous owner
   REQUIRE(a_handoff.awaiting_handoff);
-  auto n = f.core->abort_waiting([](const shard_entry& e) { return e.index % 2 == 0; });
+  auto n = f.core->abort_waiting([](uint64_t, const shard_entry& e) { return e.index % 2 == 0; });
   CHECK(n == 3);
   for (auto id : {a_queued.id, a_ready.id, a_handoff.id}) {
     auto* o = f.port.outcome_of(id);
@@ -239,7 +239,8 @@ TEST_CASE("shard core: abort_waiting ends selected commands that have not starte
   CHECK(f.port.runs.back() == b_ready.id);
   CHECK(f.port.finishes.size() == 5);
   // Nothing selected, nothing ends; a second abort finds nothing more.
-  CHECK(f.core->abort_waiting([](const shard_entry& e) { return e.index % 2 == 0; }) == 0);
+  CHECK(f.core->abort_waiting([](uint64_t, const shard_entry& e) { return e.index % 2 == 0; }) ==
+        0);
 }
 
 TEST_CASE("shard core: outcomes reported by the actor keep the attempts of crashed runs") {
@@ -497,7 +498,7 @@ TEST_CASE("shard core: random interleavings keep exactly one outcome per command
       } else if (pick(8) == 0) {
         // One of three "jobs" (by index) reaches its abort threshold.
         auto job = pick(3);
-        f.core->abort_waiting([job](const shard_entry& e) { return e.index % 3 == job; });
+        f.core->abort_waiting([job](uint64_t, const shard_entry& e) { return e.index % 3 == job; });
       } else if (!handing_off.empty()) {
         auto k = pick(handing_off.size());
         f.core->handoff_answered(handing_off[k]);

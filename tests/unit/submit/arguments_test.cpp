@@ -183,3 +183,47 @@ TEST_CASE("submit: TLS and password-file flags") {
   CHECK(o->tls_key == "c.key");
   CHECK(o->password_file == "/run/secrets/mqtt");
 }
+
+TEST_CASE("submit: rollout flags, and they win over the JSON file's keys") {
+  auto o = options({"--esl", "AABBCCDDEEFF", "--op", "blink", "--priority", "high", "--rate=2.5",
+                    "--abort-threshold", "0.1", "--abort-min-outcomes", "50"});
+  CHECK(o.rollout.prio == priority::high);
+  CHECK(o.rollout.rate_per_s == 2.5);
+  CHECK(o.rollout.abort_threshold == 0.1);
+  CHECK(o.rollout.abort_min_outcomes == 50u);
+  auto plain = options({"--esl", "AABBCCDDEEFF", "--op", "blink"});
+  CHECK_FALSE(plain.rollout.prio);
+  CHECK_FALSE(plain.rollout.rate_per_s);
+
+  CHECK(contains(options_error({"--file", "x", "--priority", "urgent"}), "--priority"));
+  CHECK(contains(options_error({"--file", "x", "--rate", "0"}), "--rate: commands per second"));
+  CHECK(contains(options_error({"--file", "x", "--rate", "fast"}), "--rate: expected a number"));
+  CHECK(contains(options_error({"--file", "x", "--rate", "nan"}), "--rate"));
+  CHECK(contains(options_error({"--file", "x", "--abort-threshold", "10"}), "--abort-threshold"));
+  CHECK(contains(options_error({"--file", "x", "--abort-threshold", "0"}), "(0, 1]"));
+  CHECK(contains(options_error({"--file", "x", "--abort-min-outcomes", "0"}),
+                 "--abort-min-outcomes"));
+
+  // File keys, then flags.
+  wire::job_submission job;
+  rollout_input file;
+  file.prio = priority::bulk;
+  file.rate_per_s = 5;
+  file.abort_threshold = 0.5;
+  rollout_input flags;
+  flags.rate_per_s = 1;
+  apply_rollout(job, file, flags);
+  CHECK(job.prio == priority::bulk);
+  CHECK(job.rate_per_s == 1.0);
+  CHECK(job.abort_threshold == 0.5);
+  CHECK(job.abort_min_outcomes == wire::default_abort_min_outcomes);
+  // The encoded job carries them, and the node's decoder takes it.
+  job.job = "j";
+  job.commands.push_back({esl_mac::from_u64(1), wire::op_kind::ping, {}});
+  auto payload = encode_checked(job, {"--esl 000000000001"});
+  REQUIRE(payload);
+  auto back = wire::decode_job(*payload);
+  REQUIRE(back);
+  CHECK(back->prio == priority::bulk);
+  CHECK(back->rate_per_s == 1.0);
+}

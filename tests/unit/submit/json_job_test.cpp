@@ -149,3 +149,27 @@ TEST_CASE("submit: JSON jobs over the nodes' limits are refused before sending")
       json_error(R"([{"esl": "AABBCCDDEEFF", "op": "price", "args": {"a": "1", "b": "2"}}])", lim),
       "2 arguments"));
 }
+
+TEST_CASE("submit: a JSON job may carry priority, rate and abort threshold") {
+  auto r = parse_json_job(R"({"job": "j", "priority": "bulk", "rate": 20, "abort_threshold": 0.05,
+ "abort_min_outcomes": 100, "commands": [{"esl": "AABBCCDDEEFF", "op": "blink"}]})");
+  REQUIRE(r);
+  CHECK(r->rollout.prio == priority::bulk);
+  CHECK(r->rollout.rate_per_s == 20.0);
+  CHECK(r->rollout.abort_threshold == 0.05);
+  CHECK(r->rollout.abort_min_outcomes == 100u);
+  auto plain =
+      parse_json_job(R"({"job": "j", "commands": [{"esl": "AABBCCDDEEFF", "op": "blink"}]})");
+  REQUIRE(plain);
+  CHECK_FALSE(plain->rollout.prio);
+  CHECK_FALSE(plain->rollout.abort_threshold);
+
+  const std::string cmds = R"(, "commands": [{"esl": "AABBCCDDEEFF", "op": "blink"}]})";
+  CHECK(contains(json_error(R"({"priority": "urgent")" + cmds), "'priority'"));
+  CHECK(contains(json_error(R"({"priority": 1)" + cmds), "'priority' must be a string"));
+  CHECK(contains(json_error(R"({"rate": "10")" + cmds), "'rate' must be a number"));
+  CHECK(contains(json_error(R"({"rate": 0)" + cmds), "'rate': commands per second"));
+  CHECK(contains(json_error(R"({"abort_threshold": 1.5)" + cmds), "'abort_threshold'"));
+  CHECK(contains(json_error(R"({"abort_min_outcomes": 2.5)" + cmds), "'abort_min_outcomes'"));
+  CHECK(contains(json_error(R"({"abort_min_outcomes": 0)" + cmds), "'abort_min_outcomes'"));
+}

@@ -157,7 +157,8 @@ TEST_CASE("submit: --json prints one object with counts and every outcome") {
   CHECK(v["counts"]["acked"].integer() == 2);
   CHECK(v["counts"]["nacked"].integer() == 1);
   CHECK(v["counts"]["unroutable"].integer() == 1);
-  CHECK(v["counts"].object.size() == 6);
+  CHECK(v["counts"].object.size() == outcome_status_count);
+  CHECK(v["counts"]["aborted"].integer() == 0);
   REQUIRE(v["outcomes"].array.size() == 4);
   auto& ok = v["outcomes"][0];
   CHECK(ok["esl"].text == "000000000001");
