@@ -105,6 +105,18 @@ TEST_CASE("inspect: members, node, route and a stuck command, on two nodes", "[i
   auto node_table = inspect(env, {env.endpoint("a"), "node"});
   REQUIRE(node_table.status == 0);
   CHECK(node_table.out.find("router pool: 4 routers") != std::string::npos);
+  // gateways --all: each member's own windows, every gateway used by both.
+  auto gws = inspect_json(env, {env.endpoint("a"), "gateways", "--all"});
+  REQUIRE(gws["nodes"].array.size() == 2);
+  for (auto& n : gws["nodes"].array) {
+    CHECK(n["gateways"].array.size() == 8);
+    for (auto& g : n["gateways"].array) {
+      CHECK(g["state"].text == "up");
+      CHECK(g["sent"].integer() > 0);
+    }
+  }
+  CHECK(gws["nodes"][0]["node"].text == "a");
+  CHECK(gws["nodes"][1]["node"].text == "b");
   // What an operator sees (docs/operations.md shows a capture of these).
   std::printf("[inspect] $ shelfwire-inspect %s members\n%s\n[inspect] $ shelfwire-inspect %s "
               "node\n%s\n",
