@@ -36,6 +36,11 @@ struct load_context {
   /// job's identity, and a cluster that ran "demo-7" minutes ago answers a
   /// second "demo-7" with the kept result instead of running it.
   std::string id_prefix;
+  task_driver* driver = nullptr;
+  /// producer.urgent-at-per-mille: commands with an outcome before the
+  /// urgent job goes out (0: none), and whether it has.
+  uint64_t urgent_after = 0;
+  bool urgent_sent = false;
 };
 
 /// "{scenario}-{8 hex digits}-": the digits from the clock and the pid.
@@ -50,11 +55,11 @@ std::string run_id_prefix(const std::string& scenario) {
 
 /// The nodes' counters the report counts as deltas over the load (a running
 /// cluster's include what it did before).
-const char* const counted[] = {"outcomes.acked",      "outcomes.nacked",      "outcomes.timed_out",
-                               "outcomes.unroutable", "outcomes.failed",      "outcomes.superseded",
-                               "replies.duplicate",   "replies.late",         "replies.malformed",
-                               "status.malformed",    "replies.received",     "replies.crossed",
-                               "jobs.taken_over",     "jobs.adopted_commands"};
+const char* const counted[] = {"outcomes.acked",      "outcomes.nacked",   "outcomes.timed_out",
+                               "outcomes.unroutable", "outcomes.failed",   "outcomes.superseded",
+                               "outcomes.aborted",    "replies.duplicate", "replies.late",
+                               "replies.malformed",   "status.malformed",  "replies.received",
+                               "replies.crossed",     "jobs.taken_over",   "jobs.adopted_commands"};
 
 int64_t total_tasks_of(const scenario& sc) {
   if (sc.mode == "reprice")
@@ -74,6 +79,37 @@ wire::job_submission make_task(const std::string& id, const std::vector<esl_mac>
     job.commands.push_back(std::move(c));
   }
   return job;
+}
+
+/// The urgent job (producer.urgent-at-per-mille): one price for an ESL whose
+/// command ended acked, priority high, once enough commands have ended (or
+/// every other task has, so the load can end).
+void maybe_submit_urgent(run_state& r, load_context& l) {
+  if (l.urgent_sent || l.urgent_after == 0 || r.ctl.stop)
+    return;
+  auto others_done = r.col.tasks_done.load() >= static_cast<uint64_t>(l.total_tasks - 1);
+  if (r.col.ended() < l.urgent_after && !others_done)
+    return;
+  std::optional<esl_mac> esl;
+  {
+    std::lock_guard<std::mutex> g{r.col.mtx};
+    esl = r.col.recently_acked;
+  }
+  if (!esl)
+    esl = r.esls.front();
+  wire::job_submission job;
+  job.job = r.col.urgent_job;
+  job.prio = priority::high;
+  wire::job_command c;
+  c.esl = *esl;
+  c.op = wire::op_kind::price;
+  c.args.emplace_back("price", "0.99");
+  job.commands.push_back(std::move(c));
+  l.urgent_sent = true;
+  l.driver->submit(std::move(job));
+  std::lock_guard<std::mutex> g{l.out_mtx};
+  r.out << "  -- urgent job (priority high) for " << esl->to_string() << " after " << r.col.ended()
+        << " outcomes\n";
 }
 
 /// The events thread: the outage window of gateway.outage-gateways,
@@ -96,6 +132,7 @@ void play_events(run_state& r, load_context& l) {
                        on ? silent_b : (g < sc.legacy_gateways ? r.legacy_behavior : r.behavior));
   };
   while (!l.finished) {
+    maybe_submit_urgent(r, l);
     auto now = r.load_elapsed_ms();
     if (!outage_done && !outage_on && now >= sc.outage_start_ms) {
       outage_set(true);
@@ -204,7 +241,7 @@ void submit_on_schedule(run_state& r, load_context& l, task_driver& driver) {
   }
   auto period_us = sc.mode == "open" ? 1'000'000 / std::max<int64_t>(sc.rate_tps, 1) : 0;
   auto t_start = steady_now_us();
-  for (int64_t t = 0; t < l.total_tasks && !r.ctl.stop; ++t) {
+  for (int64_t t = 0; t < total_tasks_of(sc) && !r.ctl.stop; ++t) {
     if (period_us > 0) {
       auto due = t_start + t * period_us;
       while (steady_now_us() < due)
@@ -231,10 +268,19 @@ void drive_load(run_state& r) {
   l.id_prefix = run_id_prefix(r.sc.name);
   l.total_tasks = total_tasks_of(r.sc);
   l.commands_per_task = static_cast<size_t>(r.sc.commands_per_task);
+  l.driver = &driver;
+  if (r.sc.urgent_at_per_mille > 0) {
+    auto commands = r.sc.mode == "reprice" ? r.sc.esls : r.sc.tasks * r.sc.commands_per_task;
+    l.urgent_after =
+        static_cast<uint64_t>(std::max<int64_t>(1, commands * r.sc.urgent_at_per_mille / 1000));
+    r.col.urgent_job = l.id_prefix + "urgent";
+    l.total_tasks += 1;
+  }
   r.cpu0 = cpu_now(r.env); // the report counts CPU during the load only
   for (auto* c : counted)
     r.base[c] = r.watch->sum(c);
   r.load_start = std::chrono::steady_clock::now();
+  r.radio_load_start_us = r.emu->radio_now_us();
 
   std::thread events{[&] { play_events(r, l); }};
   std::thread progress{[&] { print_progress(r, l); }};

@@ -18,6 +18,8 @@ std::optional<gw_mac> outcome_collector::best(esl_mac esl) {
 }
 
 void outcome_collector::submitted(size_t commands) {
+  int64_t none = 0;
+  first_submit_us.compare_exchange_strong(none, steady_now_us());
   std::lock_guard<std::mutex> g{mtx};
   rep.commands += commands;
 }
@@ -46,8 +48,18 @@ void outcome_collector::result(const std::optional<wire::job_result>& res, int64
     return;
   }
   auto e2e = static_cast<uint64_t>(std::max<int64_t>(now - submitted_us, 0));
+  last_result_us = std::max(last_result_us.load(), now);
+  if (!urgent_job.empty() && res->job == urgent_job && !res->outcomes.empty()) {
+    auto& o = res->outcomes.front();
+    rep.urgent_latency_ms = static_cast<double>(e2e) / 1000.0;
+    rep.urgent_outcome = std::string{to_string(o.status)};
+    rep.urgent_gateway = o.gw ? o.gw->to_string() : std::string{};
+    rep.urgent_esl = o.esl.to_string();
+  }
   for (auto& o : res->outcomes) {
     rep.outcomes[static_cast<size_t>(o.status)]++;
+    if (o.status == outcome_status::acked)
+      recently_acked = o.esl;
     end_to_end.record(e2e);
     rep.end_to_end_samples_us.push_back(static_cast<uint32_t>(std::min<uint64_t>(e2e, UINT32_MAX)));
     if (o.backbone_us) {

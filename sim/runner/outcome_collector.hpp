@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <unordered_map>
 
 #include "runtime/core/mac.hpp"
@@ -30,6 +31,14 @@ struct outcome_collector {
   /// When a node was killed (steady clock, 0: none): tasks submitted before
   /// and ended after it measure the failover (rep.failover_recovery_ms).
   std::atomic<int64_t> kill_us{0};
+  /// Steady clock: the first submission and the last result (completion_s).
+  std::atomic<int64_t> first_submit_us{0};
+  std::atomic<int64_t> last_result_us{0};
+  /// The urgent job's id (empty: none); its result is reported on its own.
+  std::string urgent_job;
+  /// An ESL whose command was acked last (the urgent job's target: an ESL
+  /// with nothing in flight). Guarded by mtx.
+  std::optional<esl_mac> recently_acked;
 
   explicit outcome_collector(run_report& r)
       : rep(r) {}

@@ -9,6 +9,78 @@
 
 namespace shelfwire::sim {
 
+namespace {
+
+/// The radio lines of the summary (gateway.radio-slots > 0).
+void print_radio_summary(const run_report& r, std::ostream& out) {
+  if (!r.radio)
+    return;
+  char buf[512];
+  auto c = static_cast<double>(r.compression);
+  std::snprintf(buf, sizeof(buf),
+                "radio (time compressed %lldx): completion %.1f s (%.0f s real), radio bound %.1f "
+                "s (%.0f s real; capacity alone %.1f s): %.3f x the bound\n",
+                static_cast<long long>(r.compression), r.completion_s, r.completion_s * c,
+                r.radio_bound_s, r.radio_bound_s * c, r.radio_capacity_bound_s,
+                r.radio_bound_s > 0 ? r.completion_s / r.radio_bound_s : 0.0);
+  out << buf;
+  std::snprintf(buf, sizeof(buf),
+                "busy NACKs %lld (%.2f %% of %lld actions; %lld ttl expired), transmissions %lld, "
+                "peak queue %lld, peak slots %lld\n",
+                static_cast<long long>(r.busy_nacks),
+                r.actions > 0
+                    ? 100.0 * static_cast<double>(r.busy_nacks) / static_cast<double>(r.actions)
+                    : 0.0,
+                static_cast<long long>(r.actions), static_cast<long long>(r.radio_expired),
+                static_cast<long long>(r.transmissions), static_cast<long long>(r.peak_queue),
+                static_cast<long long>(r.peak_slots));
+  out << buf;
+  if (r.urgent_latency_ms >= 0) {
+    std::snprintf(buf, sizeof(buf), "urgent job (ESL %s): %s through %s in %.1f ms\n",
+                  r.urgent_esl.c_str(), r.urgent_outcome.c_str(), r.urgent_gateway.c_str(),
+                  r.urgent_latency_ms);
+    out << buf;
+  }
+}
+
+/// The radio part of the JSON report.
+void radio_json(const run_report& r, json_writer& w) {
+  w.field("completion_s", r.completion_s);
+  w.field("compression", r.compression);
+  w.field("radio_bound_s", r.radio_bound_s);
+  w.field("radio_bound_real_s", r.radio_bound_s * static_cast<double>(r.compression));
+  w.field("busy_nacks", r.busy_nacks);
+  w.field("urgent_latency_ms", r.urgent_latency_ms);
+  w.key("radio").begin_object();
+  w.field("enabled", r.radio);
+  w.field("capacity_bound_s", r.radio_capacity_bound_s);
+  w.field("completion_over_bound", r.radio_bound_s > 0 ? r.completion_s / r.radio_bound_s : 0.0);
+  w.field("actions", r.actions);
+  w.field("busy_share",
+          r.actions > 0 ? static_cast<double>(r.busy_nacks) / static_cast<double>(r.actions) : 0.0);
+  w.field("expired", r.radio_expired);
+  w.field("transmissions", r.transmissions);
+  w.field("peak_queue", r.peak_queue);
+  w.field("peak_slots", r.peak_slots);
+  w.key("hearers_per_esl").begin_object();
+  for (auto& [n, esls] : r.hearers_per_esl)
+    w.field(std::to_string(n), static_cast<uint64_t>(esls));
+  w.end_object();
+  w.key("gateway_actions").begin_object();
+  for (auto& [gw, n] : r.gateway_actions)
+    w.field(gw, n);
+  w.end_object();
+  w.end_object();
+  w.key("urgent").begin_object();
+  w.field("esl", r.urgent_esl);
+  w.field("outcome", r.urgent_outcome);
+  w.field("gateway", r.urgent_gateway);
+  w.field("latency_ms", r.urgent_latency_ms);
+  w.end_object();
+}
+
+} // namespace
+
 void print_summary(const run_report& r, std::ostream& out) {
   auto ms = [](uint64_t us) { return static_cast<double>(us) / 1000.0; };
   char buf[512];
@@ -22,13 +94,14 @@ void print_summary(const run_report& r, std::ostream& out) {
   out << buf;
   std::snprintf(buf, sizeof(buf),
                 "acked %llu  nacked %llu  timed_out %llu  unroutable %llu  failed %llu  "
-                "superseded %llu  LOST %llu\n",
+                "superseded %llu  aborted %llu  LOST %llu\n",
                 static_cast<unsigned long long>(r.outcomes[0]),
                 static_cast<unsigned long long>(r.outcomes[1]),
                 static_cast<unsigned long long>(r.outcomes[2]),
                 static_cast<unsigned long long>(r.outcomes[3]),
                 static_cast<unsigned long long>(r.outcomes[4]),
                 static_cast<unsigned long long>(r.outcomes[5]),
+                static_cast<unsigned long long>(r.outcomes[6]),
                 static_cast<unsigned long long>(r.lost));
   out << buf;
   out << "latency (ms)          mean      p50      p90      p99      max\n";
@@ -62,6 +135,7 @@ void print_summary(const run_report& r, std::ostream& out) {
                   static_cast<unsigned long long>(r.tasks_lost));
     out << buf;
   }
+  print_radio_summary(r, out);
   if (r.broker_ceiling.ok) {
     std::snprintf(buf, sizeof(buf), "bare broker ceiling %.0f req/s: throughput = %.1f %% of it\n",
                   r.broker_ceiling.rps, 100.0 * r.throughput_cps / r.broker_ceiling.rps);
@@ -106,10 +180,8 @@ std::string report_json(const run_report& r) {
   w.field("tasks_lost", r.tasks_lost);
   w.field("rejected_tasks", r.rejected_tasks);
   w.field("commands", r.commands);
-  static const char* names[] = {"acked",      "nacked", "timed_out",
-                                "unroutable", "failed", "superseded"};
-  for (size_t i = 0; i < 6; ++i)
-    w.field(names[i], r.outcomes[i]);
+  for (auto st : all_outcome_statuses)
+    w.field(to_string(st), r.outcomes[static_cast<size_t>(st)]);
   w.field("lost", r.lost);
   w.field("duplicates_dropped", r.duplicates_dropped);
   w.field("malformed", r.malformed);
@@ -142,6 +214,7 @@ std::string report_json(const run_report& r) {
   w.field("simulator_share", total > 0 ? r.cpu_sim_s / total : 0.0);
   w.field("cores_busy", r.seconds > 0 ? total / r.seconds : 0.0);
   w.end_object();
+  radio_json(r, w);
   w.key("plots").begin_array();
   for (auto& p : r.plots)
     w.value(p);

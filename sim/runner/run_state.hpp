@@ -84,6 +84,7 @@ struct run_state {
   cpu_sample cpu0;                     ///< when the load began
   std::map<std::string, int64_t> base; ///< the nodes' counters when the load began
   std::chrono::steady_clock::time_point load_start;
+  int64_t radio_load_start_us = 0; ///< the emulator's radio clock when the load began
 
   /// Waits for `pred` up to `timeout`, or until a stop request; true only if
   /// `pred` held and no stop was requested.
@@ -121,6 +122,9 @@ bool wait_for_routes(run_state& r);
 void drive_load(run_state& r);
 /// Outcomes, latencies, CPU and the nodes' counters into the report.
 void collect_results(run_state& r);
+/// The emulator's radio counters, per-gateway actions, completion and the
+/// radio bound into the report (radio_results.cpp).
+void collect_radio_results(run_state& r);
 /// Stops the gateways and the nodes (they drain); the servers stop with `env`.
 void stop_everything(run_state& r);
 

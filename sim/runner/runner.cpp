@@ -53,8 +53,9 @@ void collect_results(run_state& r) {
   // (A running cluster publishes them every metrics.interval-ms, 10 s by default.)
   auto ended_at_nodes = [&] {
     int64_t n = 0;
-    for (auto* o : {"outcomes.acked", "outcomes.nacked", "outcomes.timed_out",
-                    "outcomes.unroutable", "outcomes.failed", "outcomes.superseded"})
+    for (auto* o :
+         {"outcomes.acked", "outcomes.nacked", "outcomes.timed_out", "outcomes.unroutable",
+          "outcomes.failed", "outcomes.superseded", "outcomes.aborted"})
       n += r.delta(o);
     return n;
   };
@@ -66,6 +67,7 @@ void collect_results(run_state& r) {
   rep.cross_node_replies = r.delta("replies.crossed");
   rep.jobs_taken_over = r.delta("jobs.taken_over");
   rep.commands_adopted = r.delta("jobs.adopted_commands");
+  collect_radio_results(r);
 }
 
 void stop_everything(run_state& r) {

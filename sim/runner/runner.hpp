@@ -4,9 +4,11 @@
 #include <atomic>
 #include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "runtime/command/outcome.hpp"
 #include "runtime/metrics/histogram.hpp"
 #include "sim/harness/ceiling.hpp"
 #include "sim/runner/scenario.hpp"
@@ -20,12 +22,12 @@ struct run_report {
   std::string mode;
   int64_t nodes = 0;
   uint64_t tasks = 0;
-  uint64_t tasks_lost = 0;            ///< no result within producer.task-timeout-ms
-  uint64_t rejected_tasks = 0;        ///< results with an error instead of outcomes
-  uint64_t commands = 0;              ///< submitted
-  std::array<uint64_t, 6> outcomes{}; ///< by outcome_status
-  uint64_t lost = 0;                  ///< commands submitted minus outcomes received: must be 0
-  int64_t duplicates_dropped = 0;     ///< duplicate + late gateway replies the nodes dropped
+  uint64_t tasks_lost = 0;     ///< no result within producer.task-timeout-ms
+  uint64_t rejected_tasks = 0; ///< results with an error instead of outcomes
+  uint64_t commands = 0;       ///< submitted
+  std::array<uint64_t, outcome_status_count> outcomes{}; ///< by outcome_status
+  uint64_t lost = 0;              ///< commands submitted minus outcomes received: must be 0
+  int64_t duplicates_dropped = 0; ///< duplicate + late gateway replies the nodes dropped
   int64_t malformed = 0;
   int64_t replies_received = 0;
   int64_t cross_node_replies = 0; ///< replies handed to a command on another node
@@ -49,8 +51,30 @@ struct run_report {
   int64_t failover_recovery_ms = 0;
   int64_t jobs_taken_over = 0;  ///< by the survivors (their jobs.taken_over)
   int64_t commands_adopted = 0; ///< found still running at a takeover, not sent again
-  bool external = false;        ///< ran against a cluster it did not start
-  bool interrupted = false;     ///< a stop request ended the load early
+  /// First submission -> last result, seconds (gateway time is compressed
+  /// by `compression`: at real radio speed this would be about completion_s x
+  /// compression).
+  double completion_s = 0;
+  // Radio physics (gateway.radio-slots > 0); sim/README.md, "Radio".
+  bool radio = false;
+  int64_t compression = 1;
+  /// Lower bound on completion_s from radio capacity and coverage (reprice
+  /// mode), in the run's (compressed) seconds; x compression: real seconds.
+  double radio_bound_s = 0;
+  double radio_capacity_bound_s = 0; ///< its capacity part alone (no check-in waits)
+  int64_t actions = 0;               ///< actions the emulated gateways received
+  int64_t busy_nacks = 0;            ///< the emulator's busy NACKs (queue full + expired)
+  int64_t radio_expired = 0;         ///< ... of which: ttl expired
+  int64_t transmissions = 0;
+  int64_t peak_queue = 0; ///< most actions waiting at one gateway
+  int64_t peak_slots = 0; ///< most slots busy at one gateway at once (<= radio-slots)
+  std::map<std::string, uint64_t> gateway_actions; ///< gateway MAC -> actions it received
+  std::map<size_t, size_t> hearers_per_esl;        ///< hearers -> ESLs (reprice store)
+  /// producer.urgent-at-per-mille: the urgent single-ESL job mid-run.
+  double urgent_latency_ms = -1; ///< submitted -> result; -1: none
+  std::string urgent_outcome, urgent_gateway, urgent_esl;
+  bool external = false;    ///< ran against a cluster it did not start
+  bool interrupted = false; ///< a stop request ended the load early
 };
 
 /// Stop requests from outside the run (SIGTERM/SIGINT in shelfwire-sim):

@@ -172,6 +172,12 @@ void add_producer_keys(config::schema<scenario>& s) {
   s.integer(
       "producer.reprice-store", [](auto& o) -> auto& { return o.reprice_store; }, 0, 63,
       "Reprice: which store (0-based).");
+  s.integer(
+      "producer.urgent-at-per-mille", [](auto& o) -> auto& { return o.urgent_at_per_mille; }, 0,
+      1000,
+      "Submit one urgent job (one ESL, a price, priority high) once this share of the "
+      "commands has an outcome, to an ESL whose command has ended; its latency is reported "
+      "on its own (urgent_latency_ms). 0 = none.");
 }
 
 /// [report]: output.
