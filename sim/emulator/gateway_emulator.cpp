@@ -229,7 +229,8 @@ struct gateway_emulator::impl {
       auto due = timers.empty() ? at(radio_next) : timers.top().due;
       if (radio_next != INT64_MAX)
         due = std::min(due, at(radio_next));
-      if (clock::now() < due) {
+      if (clock::now() < due || timers.empty() || timers.top().due > due) {
+        // Not yet, or the radio's event (due meanwhile): the next round takes it.
         tcv.wait_until(lk, due);
         continue;
       }
