@@ -96,7 +96,8 @@ void add_gateway_keys(schema<node_options>& s) {
   s.boolean(
       "gateway.flow-control", [](auto& o) -> auto& { return o.gateway.flow.enabled; },
       "Per-gateway windows: at most a window of actions in flight per gateway from this node "
-      "(grows while ACKs come back, halves on busy NACKs and silence); more wait in the node, "
+      "(grows while ACKs come back without queueing at the gateway, shrinks when they queue, "
+      "halves on busy NACKs and silence); more wait in the node, "
       "their attempt timer not running (docs/gateways.md). false = every action at once.");
   s.integer(
       "gateway.window-initial", [](auto& o) -> auto& { return o.gateway.flow.window_initial; }, 1,

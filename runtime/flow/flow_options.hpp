@@ -12,13 +12,14 @@ struct flow_options {
   bool enabled = true;
   int64_t window_initial = 8; ///< actions in flight per gateway at start
   int64_t window_min = 1;
-  int64_t window_max = 64;
+  int64_t window_max = 128;
   /// Multiplicative decrease on a busy NACK or silence (once per window).
   double decrease = 0.5;
   /// Queueing signal: a round's fastest ACK slower than the recent rounds'
-  /// fastest by more than this share plus `queue_slack_us` means actions
-  /// queue at the gateway (the window shrinks by 1 instead of growing).
-  double queue_tolerance = 0.25;
+  /// fastest by more than this share of the ACK times' usual spread (round
+  /// mean - round fastest) plus `queue_slack_us` means actions queue at the
+  /// gateway (the window shrinks by 1 instead of growing).
+  double queue_tolerance = 0.5;
   int64_t queue_slack_us = 5'000;
   /// Consecutive silent attempts that mark a gateway down; 0: no breaker.
   int64_t breaker_silent_attempts = 3;

@@ -159,6 +159,8 @@ void gateway_flow::answered(gateway& g) {
   if (g.breaker != breaker_state::up) { // an answer proves the gateway works
     g.breaker = breaker_state::up;
     g.probe.reset();
+    g.window = window_initial_; // what it can take now is unknown: find out again
+    g.slow_start = true;
     ++totals_.breaker_recoveries;
   }
 }
@@ -169,33 +171,48 @@ void gateway_flow::shrink(gateway& g, int64_t sent_us, int64_t now_us) {
   if (sent_us <= g.last_decrease_us)
     return;
   g.window = std::max(window_min_, g.window * opts_.decrease);
+  g.slow_start = false;
   g.round_acks = 0;
   g.round_min_us = INT64_MAX;
+  g.round_sum_us = 0;
   g.last_decrease_us = now_us;
 }
 
 void gateway_flow::on_ack_latency(gateway& g, int64_t latency_us) {
+  if (g.slow_start)
+    g.window = std::min(window_max_, g.window + 0.5);
   g.round_min_us = std::min(g.round_min_us, latency_us);
+  g.round_sum_us += latency_us;
   // A round: a window's worth of ACKs, at least round_min_acks, so that
   // the fastest of it is not a matter of luck with transmission times.
   if (++g.round_acks < std::max(static_cast<uint32_t>(std::floor(g.window)), round_min_acks))
     return;
   // A round is over. Its fastest ACK saw the least queue of the round: if
-  // even that one is slower than the recent rounds' fastest, actions queue
-  // at the gateway and a larger window would only add to the queue.
+  // even that one is slower than the recent rounds' fastest by more than
+  // ACK times vary anyway, actions queue at the gateway and a larger window
+  // would only add to the queue.
+  auto mean = static_cast<double>(g.round_sum_us) / g.round_acks;
+  auto spread = mean - static_cast<double>(g.round_min_us);
+  g.spread_us = g.spread_us < 0 ? spread : 0.75 * g.spread_us + 0.25 * spread;
   auto n = std::min(g.rounds, g.round_mins.size());
   int64_t base = g.round_min_us;
   for (size_t i = 0; i < n; ++i)
     base = std::min(base, g.round_mins[i]);
   g.round_mins[g.rounds++ % g.round_mins.size()] = g.round_min_us;
-  auto limit = static_cast<int64_t>(static_cast<double>(base) * (1 + opts_.queue_tolerance)) +
-               opts_.queue_slack_us;
-  if (g.round_min_us <= limit)
-    g.window = std::min(window_max_, g.window + 1);
-  else
+  auto limit = static_cast<double>(base) + opts_.queue_tolerance * g.spread_us +
+               static_cast<double>(opts_.queue_slack_us);
+  if (static_cast<double>(g.round_min_us) <= limit) {
+    if (!g.slow_start)
+      g.window = std::min(window_max_, g.window + 1);
+  } else if (g.slow_start) { // the first queue: back to where there was none
+    g.slow_start = false;
+    g.window = std::max(window_min_, g.window * opts_.decrease);
+  } else {
     g.window = std::max(window_min_, g.window - 1);
+  }
   g.round_acks = 0;
   g.round_min_us = INT64_MAX;
+  g.round_sum_us = 0;
 }
 
 void gateway_flow::trip(gw_mac gw, gateway& g, int64_t now_us, std::vector<launch>& out) {

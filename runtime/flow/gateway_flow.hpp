@@ -79,11 +79,15 @@ struct flow_totals {
 /// not thread-safe: the node wraps it in a lock, actors/gateway/gateway_egress).
 ///
 /// - Window: each gateway has a window of actions in flight from this node,
-///   within [min, max]. Per round (a window's worth of ACKs, at least 16) it grows by 1
-///   while the round's fastest ACK is as fast as the recent rounds' fastest
-///   (no queue building at the gateway), and shrinks by 1 when it is
-///   clearly slower (actions queue there: they only add latency, the
-///   radios are busy already); a busy NACK or a silence multiplies it by
+///   within [min, max]. It starts with a slow start (+1/2 per ACK, x1.5 per
+///   round) that ends at the first sign of a limit (a queue, a busy NACK, a
+///   silence: then it halves). After that, per round (a window's worth of
+///   ACKs, at least 16) it grows by 1 while the round's fastest ACK is about as fast as the
+///   recent rounds' fastest (no queue building at the gateway), and shrinks
+///   by 1 when it is slower by more than a share of how much ACK times vary
+///   anyway (transmission times, ESL check-ins): actions queue there and
+///   only add latency, the radios are busy already. A busy NACK or a
+///   silence multiplies it by
 ///   `decrease`, at most once per window of actions sent (AIMD). An
 ///   attempt that finds the window full waits here, in priority then FIFO
 ///   order; it is sent when an action of that gateway ends. Several nodes
@@ -154,8 +158,11 @@ private:
     int64_t last_decrease_us = -1; ///< sends before this do not shrink again
     // Queueing signal: the fastest ACK of each round (a window's worth of
     // ACKs) against the fastest of the recent rounds.
+    bool slow_start = true; ///< grow by half an action per ACK until the first sign of a limit
     uint32_t round_acks = 0;
     int64_t round_min_us = INT64_MAX;
+    int64_t round_sum_us = 0;
+    double spread_us = -1; ///< smoothed (round mean - round fastest): how much ACKs vary anyway
     std::array<int64_t, 16> round_mins{}; ///< ring of recent rounds' fastest ACK
     size_t rounds = 0;
     gateway_stats counts;
