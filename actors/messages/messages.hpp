@@ -364,8 +364,8 @@ typename Inspector::result_type inspect(Inspector& f, command_query& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, command_row& x) {
-  return f(caf::meta::type_name("shelfwire::command_row"), x.id, x.esl, x.op, x.state, x.age_ms,
-           x.attempts, x.has_gw, x.gw, x.shard);
+  return f(caf::meta::type_name("shelfwire::command_row"), x.id, x.esl, x.op, x.priority, x.state,
+           x.age_ms, x.attempts, x.has_gw, x.gw, x.shard);
 }
 
 template <class Inspector>

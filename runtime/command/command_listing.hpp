@@ -44,7 +44,8 @@ struct command_row {
   uint64_t id = 0;
   esl_mac esl;
   std::string op;
-  std::string state; ///< a phase name
+  std::string priority = "normal"; ///< its job's: high, normal, bulk
+  std::string state;               ///< a phase name
   int64_t age_ms = 0;
   uint32_t attempts = 0;
   bool has_gw = false;

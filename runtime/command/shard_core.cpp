@@ -323,6 +323,7 @@ command_list shard_core::list(const command_query& q, int64_t now_us) const {
     r.id = id;
     r.esl = e.cmd.esl;
     r.op = std::string{wire::to_string(e.cmd.op)};
+    r.priority = std::string{to_string(e.cmd.prio)};
     r.state = phase;
     r.age_ms = (now_us - e.accepted_us) / 1000;
     r.attempts = e.attempts_before + e.attempts;

@@ -248,6 +248,7 @@ std::string render_commands(const command_list& l, output_format f) {
           .field("id", std::to_string(c.id))
           .field("esl", c.esl.to_string())
           .field("op", c.op)
+          .field("priority", c.priority)
           .field("state", c.state)
           .field("age_ms", c.age_ms)
           .field("attempts", static_cast<int64_t>(c.attempts));
@@ -261,9 +262,9 @@ std::string render_commands(const command_list& l, output_format f) {
     w.end_array().end_object();
     return w.take() + "\n";
   }
-  text_table t{{"ESL", "OP", "STATE", "AGE", "ATTEMPTS", "GATEWAY", "COMMAND"}};
+  text_table t{{"ESL", "OP", "PRIORITY", "STATE", "AGE", "ATTEMPTS", "GATEWAY", "COMMAND"}};
   for (auto& c : l.rows)
-    t.add({c.esl.to_string(), c.op, c.state, human_duration_ms(c.age_ms),
+    t.add({c.esl.to_string(), c.op, c.priority, c.state, human_duration_ms(c.age_ms),
            std::to_string(c.attempts), c.has_gw ? c.gw.to_string() : "-", std::to_string(c.id)});
   std::ostringstream out;
   out << t.str() << l.rows.size() << " of " << l.matching << " matching commands, oldest first\n";

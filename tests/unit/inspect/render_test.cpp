@@ -38,12 +38,13 @@ TEST_CASE("inspect: commands as a table and as JSON") {
   r.gw = gw_mac::from_u64(0x0B0000000002);
   l.rows.push_back(r);
   auto text = render_commands(l, output_format::table);
-  CHECK(text.find("0A0000000001  price  awaiting_reply  2.5s  1         0B0000000002  42") !=
-        std::string::npos);
+  CHECK(text.find("0A0000000001  price  normal    awaiting_reply  2.5s  1         0B0000000002  "
+                  "42") != std::string::npos);
   CHECK(text.find("1 of 3 matching commands, oldest first") != std::string::npos);
   auto json = render_commands(l, output_format::json);
   CHECK(json == "{\"matching\":3,\"commands\":[{\"id\":\"42\",\"esl\":\"0A0000000001\",\"op\":"
-                "\"price\",\"state\":\"awaiting_reply\",\"age_ms\":2500,\"attempts\":1,"
+                "\"price\",\"priority\":\"normal\",\"state\":\"awaiting_reply\",\"age_ms\":2500,"
+                "\"attempts\":1,"
                 "\"gateway\":\"0B0000000002\",\"shard\":0}]}\n");
   r.has_gw = false;
   l.rows = {r};
