@@ -74,6 +74,9 @@ void on_dispatch_result(self_ptr self, const dispatch_result& r) {
   case dispatch_result::kind::warming:
     apply(self, fsm.on_table_warming(r.seq, now));
     break;
+  case dispatch_result::kind::gateway_down:
+    apply(self, fsm.on_gateway_down(r.seq, now));
+    break;
   case dispatch_result::kind::queued:
     self->state.current_gw = r.gw;
     apply(self, fsm.on_queued(r.seq, r.gw, now));

@@ -11,6 +11,7 @@ gateway_egress::counters::counters(metrics::registry& reg)
     , rerouted(reg.get_counter("gateway.rerouted"))
     , balanced(reg.get_counter("routing.balanced"))
     , avoided_down(reg.get_counter("routing.avoided_down"))
+    , all_down(reg.get_counter("routing.all_down"))
     , trips(reg.get_counter("gateway.breaker_trips"))
     , recoveries(reg.get_counter("gateway.breaker_recoveries"))
     , busy(reg.get_counter("gateway.busy_nacks"))
@@ -39,6 +40,7 @@ void gateway_egress::update_metrics() {
   bump(metrics_.rerouted, t.rerouted, reported_.rerouted);
   bump(metrics_.balanced, t.balanced, reported_.balanced);
   bump(metrics_.avoided_down, t.avoided_down, reported_.avoided_down);
+  bump(metrics_.all_down, t.all_down, reported_.all_down);
   bump(metrics_.trips, t.breaker_trips, reported_.breaker_trips);
   bump(metrics_.recoveries, t.breaker_recoveries, reported_.breaker_recoveries);
   bump(metrics_.busy, t.busy, reported_.busy);
@@ -52,7 +54,7 @@ flow::gateway_flow::choice gateway_egress::choose(const routing::route& r,
                                                   bool allow_repeat) {
   std::lock_guard<std::mutex> g{mtx_};
   auto c = flow_.choose(r, tried, allow_repeat, steady_now_us());
-  if (c.balanced || c.avoided_down)
+  if (c.balanced || c.avoided_down || c.all_down)
     update_metrics();
   return c;
 }

@@ -80,8 +80,8 @@ private:
   std::shared_ptr<mqtt::publisher> out_;
   struct counters {
     explicit counters(metrics::registry& reg);
-    metrics::counter &waited, &rerouted, &balanced, &avoided_down, &trips, &recoveries, &busy,
-        &silent, &published_late, &publish_failed;
+    metrics::counter &waited, &rerouted, &balanced, &avoided_down, &all_down, &trips, &recoveries,
+        &busy, &silent, &published_late, &publish_failed;
     metrics::gauge &waiting, &in_flight, &down;
   } metrics_;
   std::mutex mtx_;

@@ -67,7 +67,8 @@ struct dispatch_result {
   /// it: ask again after a backoff (bounded by the deadline). queued: `gw`
   /// was chosen but its window is full; the action waits in the node's
   /// gateway_egress, which tells the command (window_atom) when it goes.
-  enum class kind : uint8_t { sent, no_route, unavailable, warming, queued };
+  /// gateway_down: every gateway it could use is down (breaker): ask again.
+  enum class kind : uint8_t { sent, no_route, unavailable, warming, queued, gateway_down };
   uint32_t seq = 0;
   kind what = kind::unavailable;
   gw_mac gw;               ///< when sent or queued

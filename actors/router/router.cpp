@@ -27,7 +27,12 @@ dispatch_result route_and_publish(self_ptr self, const dispatch_request& req,
   }
   res.candidates = static_cast<uint32_t>(route->candidates.size());
   auto& gateways = *st.ctx->gateways;
-  auto pick = gateways.choose(*route, req.tried, req.allow_repeat).pick;
+  auto choice = gateways.choose(*route, req.tried, req.allow_repeat);
+  auto& pick = choice.pick;
+  if (choice.all_down) {
+    res.what = dispatch_result::kind::gateway_down;
+    return res;
+  }
   if (!pick) {
     // A table being rebuilt after Redis lost it: this ESL may simply not be
     // reported again yet. Only a route that never appears by the deadline

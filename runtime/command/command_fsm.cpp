@@ -161,12 +161,21 @@ int64_t command_fsm::retry_delay_ms() {
 }
 
 command_step command_fsm::on_unavailable(uint32_t seq, int64_t now_us) {
+  return unavailable(seq, outcome_reason::routing_unavailable, now_us);
+}
+
+command_step command_fsm::on_gateway_down(uint32_t seq, int64_t now_us) {
+  return unavailable(seq, outcome_reason::gateway_down, now_us);
+}
+
+command_step command_fsm::unavailable(uint32_t seq, std::string_view reason, int64_t now_us) {
   if (state_ != state::routing || seq != seq_)
     return ignore(command_step::ignore_reason::stale);
+  unavailable_reason_ = reason;
   auto delay_ms = jittered_backoff_ms(policy_.unavailable_backoff_ms, policy_.backoff_max_ms,
                                       ++unavailable_in_row_, jitter_);
   if (now_us + delay_ms * 1000 >= deadline_us_)
-    return finish(outcome_status::timed_out, outcome_reason::routing_unavailable, now_us);
+    return finish(outcome_status::timed_out, reason, now_us);
   return back_off(delay_ms, now_us);
 }
 
@@ -234,7 +243,7 @@ command_step command_fsm::on_timer(command_step::timer_kind k, uint32_t seq, int
   if (now_us >= deadline_us_ &&
       (state_ == state::waiting || state_ == state::backing_off || state_ == state::queued))
     return state_ == state::backing_off && unavailable_in_row_ > 0
-               ? finish(outcome_status::timed_out, outcome_reason::routing_unavailable, now_us)
+               ? finish(outcome_status::timed_out, unavailable_reason_, now_us)
            : state_ == state::queued && !last_nack_
                ? finish(outcome_status::timed_out, outcome_reason::gateway_window, now_us)
                : on_deadline(now_us);

@@ -91,6 +91,10 @@ public:
   command_step on_table_warming(uint32_t seq, int64_t now_us);
   /// The router could not work (Redis or broker down, router timeout).
   command_step on_unavailable(uint32_t seq, int64_t now_us);
+  /// Every gateway the command could use is down (breaker): back off as for
+  /// on_unavailable and ask again; at the deadline it ends timed_out,
+  /// reason `gateway_down` (nacked if an earlier attempt was NACKed).
+  command_step on_gateway_down(uint32_t seq, int64_t now_us);
   /// A gateway answered.
   command_step on_reply(const reply_event& r, int64_t now_us);
   /// A timer armed by a previous step fired.
@@ -116,6 +120,7 @@ private:
                       std::optional<gw_mac> gw = std::nullopt);
   command_step exhausted(std::string_view reason, int64_t now_us);
   command_step back_off(int64_t delay_ms, int64_t now_us);
+  command_step unavailable(uint32_t seq, std::string_view reason, int64_t now_us);
   int64_t retry_delay_ms();
   bool retryable(uint32_t code) const;
   int64_t capped_delay_ms(int64_t delay_ms, int64_t now_us) const;
@@ -130,8 +135,9 @@ private:
   std::vector<bool> answered_; ///< attempt i answered at index i-1
   std::optional<uint32_t> last_nack_;
   jitter_source jitter_;
-  uint32_t unavailable_in_row_ = 0; ///< routing unavailable, in a row (backoff exponent)
-  uint32_t retries_ = 0;            ///< busy or silent attempts retried (backoff exponent)
+  uint32_t unavailable_in_row_ = 0;     ///< routing unavailable, in a row (backoff exponent)
+  std::string_view unavailable_reason_; ///< why, if the deadline comes while backing off
+  uint32_t retries_ = 0;                ///< busy or silent attempts retried (backoff exponent)
 };
 
 std::string_view to_string(command_fsm::state s);

@@ -82,6 +82,8 @@ inline constexpr std::string_view no_reply = "no_reply"; ///< attempts exhausted
 inline constexpr std::string_view no_more_candidates =
     "no_more_candidates";                                ///< all tried, no repeat
 inline constexpr std::string_view deadline = "deadline"; ///< overall timeout hit
+/// timed_out: every gateway it could use was down (breaker) until the deadline
+inline constexpr std::string_view gateway_down = "gateway_down";
 /// timed_out: waited for its gateway's window (flow control) until the deadline
 inline constexpr std::string_view gateway_window = "gateway_window";
 inline constexpr std::string_view routing_unavailable =

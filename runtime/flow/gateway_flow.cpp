@@ -93,8 +93,26 @@ gateway_flow::choice gateway_flow::choose(const routing::route& r, const std::ve
   for (auto* cand : pool)
     if (usable(cand->gw, now_us))
       up.push_back(cand);
-  if (up.empty()) { // every candidate is down: nothing better exists
-    c.pick = pure;
+  if (up.empty() && allow_repeat) {
+    // Every untried candidate is down: a tried one that works beats waiting.
+    const routing::candidate* best = nullptr;
+    size_t best_last = 0;
+    for (auto& cand : r.candidates) {
+      if (!usable(cand.gw, now_us))
+        continue;
+      auto it = std::find(tried.rbegin(), tried.rend(), cand.gw);
+      auto last = static_cast<size_t>(tried.rend() - it);
+      if (!best || last < best_last) {
+        best = &cand;
+        best_last = last;
+      }
+    }
+    if (best)
+      up.push_back(best);
+  }
+  if (up.empty()) { // nothing it may use works now: ask again later
+    c.all_down = true;
+    ++totals_.all_down;
     return c;
   }
   const routing::candidate* first = up.front();
@@ -142,7 +160,10 @@ void gateway_flow::take_slot(gw_mac gw, gateway& g, attempt_key k, int64_t now_u
 bool gateway_flow::admit(gw_mac gw, attempt_key k, priority p, int64_t now_us) {
   auto& g = at(gw);
   refresh(g, now_us);
-  if (g.waiting == 0 && can_send(g)) {
+  // Down: nothing may wait for it (nothing would wake the waiter). choose()
+  // never picks a down gateway; it can only have tripped between choose()
+  // and this call: send, and let the attempt timeout decide.
+  if (g.breaker == breaker_state::down || (g.waiting == 0 && can_send(g))) {
     take_slot(gw, g, k, now_us);
     return true;
   }

@@ -65,11 +65,12 @@ struct gateway_stats {
 
 /// Node-wide totals (metrics).
 struct flow_totals {
-  uint64_t balanced = 0;           ///< the pick differed from the strongest candidate (load)
-  uint64_t avoided_down = 0;       ///< the pick skipped a down gateway
-  uint64_t waited = 0;             ///< attempts that waited for a window
-  uint64_t rerouted = 0;           ///< waiting attempts sent back to routing (breaker opened)
-  uint64_t breaker_trips = 0;      ///< up -> down
+  uint64_t balanced = 0;      ///< the pick differed from the strongest candidate (load)
+  uint64_t avoided_down = 0;  ///< the pick skipped a down gateway
+  uint64_t waited = 0;        ///< attempts that waited for a window
+  uint64_t rerouted = 0;      ///< waiting attempts sent back to routing (breaker opened)
+  uint64_t all_down = 0;      ///< picks refused: every usable candidate down (asked again later)
+  uint64_t breaker_trips = 0; ///< up -> down
   uint64_t breaker_recoveries = 0; ///< down or probing -> up (an answer)
   uint64_t busy = 0;               ///< busy NACKs, all gateways
   uint64_t silent = 0;             ///< silent attempts, all gateways
@@ -106,11 +107,16 @@ public:
     std::optional<routing::candidate> pick; ///< nullopt: no candidate may be used
     bool balanced = false;                  ///< not the strongest usable candidate: load decided
     bool avoided_down = false;              ///< a down gateway was passed over
+    /// No pick because every candidate it could use is down (or probing with
+    /// its probe out): ask again later, nothing waits at a down gateway.
+    bool all_down = false;
   };
   /// The gateway for the next attempt of a command: routing::pick_gateway's
   /// rules (untried first; with `allow_repeat` the least recently tried),
-  /// then the breaker and the load as above. A route whose every candidate
-  /// is down still gets its strongest (nothing better exists).
+  /// then the breaker and the load as above. When the untried candidates
+  /// are all down, a tried one that is up may be repeated (`allow_repeat`);
+  /// when none is usable, no pick and `all_down`: the command backs off and
+  /// asks again (after the cool-down its asking makes it the probe).
   choice choose(const routing::route& r, const std::vector<gw_mac>& tried, bool allow_repeat,
                 int64_t now_us);
 

@@ -201,7 +201,7 @@ command_query sample<command_query>(caf::actor_system&) {
 }
 template <>
 command_row sample<command_row>(caf::actor_system&) {
-  return {99, esl, "price", "queued", 1500, 2, true, gw, 1};
+  return {99, esl, "price", "high", "queued", 1500, 2, true, gw, 1};
 }
 template <>
 command_list sample<command_list>(caf::actor_system& sys) {
@@ -214,6 +214,50 @@ route_report sample<route_report>(caf::actor_system&) {
 template <>
 scale_result sample<scale_result>(caf::actor_system&) {
   return {control_errc::bad_size, "size out of range", "routers", 4, 4};
+}
+
+template <>
+gateway_row sample<gateway_row>(caf::actor_system&) {
+  gateway_row r;
+  r.gw = gw;
+  r.state = "down";
+  r.window = 9.5;
+  r.in_flight = 3;
+  r.waiting = 4;
+  r.silent_in_row = 2;
+  r.down_for_ms = 700;
+  r.sent = 10;
+  r.acks = 6;
+  r.busy = 1;
+  r.nacks = 1;
+  r.silent = 2;
+  r.waited = 5;
+  r.balanced_in = 7;
+  r.breaker_trips = 1;
+  return r;
+}
+template <>
+gateway_report sample<gateway_report>(caf::actor_system& sys) {
+  gateway_report r;
+  r.node = "node-a";
+  r.endpoint = "127.0.0.1:4270";
+  r.flow_control = false;
+  r.window_min = 1;
+  r.window_initial = 8;
+  r.window_max = 128;
+  r.breaker_silent_attempts = 3;
+  r.breaker_cool_down_ms = 10'000;
+  r.balance_margin_db = 6;
+  r.balanced = 1;
+  r.avoided_down = 2;
+  r.waited = 3;
+  r.rerouted = 4;
+  r.trips = 5;
+  r.recoveries = 6;
+  r.busy = 7;
+  r.silent = 8;
+  r.rows = {sample<gateway_row>(sys)};
+  return r;
 }
 
 template <class T>

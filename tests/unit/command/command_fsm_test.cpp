@@ -604,3 +604,17 @@ TEST_CASE("an earlier attempt's late ACK ends a command that waits for a window"
   CHECK(a.outcome.status == outcome_status::acked);
   CHECK(a.outcome.gw == gw_a);
 }
+
+TEST_CASE("every gateway down: back off and ask again; at the deadline timed_out gateway_down") {
+  command_fsm f{policy(), 0};
+  auto d = f.start(0);
+  auto b = f.on_gateway_down(d.seq, 10);
+  require_backoff(b);
+  auto d2 = f.on_timer(timer::backoff, b.seq, 10 + b.delay_ms * 1000);
+  REQUIRE(d2.what == kind::dispatch);
+  CHECK(d2.attempt == 1); // no attempt spent
+  auto b2 = f.on_gateway_down(d2.seq, 9'990'000);
+  REQUIRE(b2.what == kind::finish);
+  CHECK(b2.outcome.status == outcome_status::timed_out);
+  CHECK(b2.outcome.reason == "gateway_down");
+}

@@ -237,9 +237,22 @@ TEST_CASE("breaker: silent attempts in a row mark a gateway down, its waiters ar
   auto c = f.choose(r, {}, true, 200);
   CHECK(c.pick->gw == gw(2));
   CHECK(c.avoided_down);
-  // A route with only the down gateway still gets it.
+  // A route with only the down gateway gets nothing: its command asks again
+  // later (nothing waits at a down gateway: nothing would wake it).
   c = f.choose(route_of({{1, -40}}), {}, true, 200);
-  CHECK(c.pick->gw == gw(1));
+  CHECK_FALSE(c.pick);
+  CHECK(c.all_down);
+  CHECK(f.totals().all_down == 1);
+  // Its runner-up tried already (and up): repeated rather than waiting.
+  c = f.choose(r, {gw(2)}, true, 200);
+  REQUIRE(c.pick);
+  CHECK(c.pick->gw == gw(2));
+  c = f.choose(r, {gw(2)}, false, 200);
+  CHECK(c.all_down);
+  // Should it trip between choose() and admit(), the attempt goes anyway.
+  CHECK(f.admit(gw(1), key(30), priority::normal, 200));
+  out.clear();
+  f.release(key(30), signal::neutral, 201, out);
   // After the cool-down (1 s) the next command probes; others keep away meanwhile.
   int64_t later = 102 + 1'000'000;
   c = f.choose(r, {}, true, later);
