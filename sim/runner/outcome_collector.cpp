@@ -58,6 +58,7 @@ void outcome_collector::result(const std::optional<wire::job_result>& res, int64
   }
   for (auto& o : res->outcomes) {
     rep.outcomes[static_cast<size_t>(o.status)]++;
+    rep.attempts[std::min<size_t>(o.attempts, rep.attempts.size() - 1)]++;
     if (o.status == outcome_status::acked)
       recently_acked = o.esl;
     end_to_end.record(e2e);

@@ -124,6 +124,11 @@ void print_summary(const run_report& r, std::ostream& out) {
                 100.0 * r.best_route_ratio, static_cast<unsigned long long>(r.routed),
                 static_cast<long long>(r.duplicates_dropped), static_cast<long long>(r.malformed));
   out << buf;
+  out << "actions per command:";
+  for (size_t i = 0; i < r.attempts.size(); ++i)
+    if (r.attempts[i] > 0)
+      out << "  " << i << (i + 1 == r.attempts.size() ? "+" : "") << ": " << r.attempts[i];
+  out << "\n";
   if (!r.killed_node.empty()) {
     std::snprintf(buf, sizeof(buf),
                   "node %s killed: %lld jobs taken over by their standbys (%lld commands still "
@@ -194,6 +199,11 @@ std::string report_json(const run_report& r) {
   w.field("commands_adopted", r.commands_adopted);
   w.end_object();
   w.field("best_route_ratio", r.best_route_ratio);
+  w.key("attempts").begin_object(); // outcomes by actions published for the command
+  for (size_t i = 0; i < r.attempts.size(); ++i)
+    if (r.attempts[i] > 0)
+      w.field(std::to_string(i), r.attempts[i]);
+  w.end_object();
   w.field("seconds", r.seconds);
   w.field("throughput_cps", r.throughput_cps);
   w.key("latency_ms").begin_object();

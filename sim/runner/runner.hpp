@@ -34,6 +34,8 @@ struct run_report {
   uint64_t routed = 0;            ///< outcomes that name the gateway used
   uint64_t best_routed = 0;       ///< ... which the ground truth says hears the ESL best
   double best_route_ratio = 0;
+  /// Outcomes by actions published for the command (index 8: 8 or more).
+  std::array<uint64_t, 9> attempts{};
   double seconds = 0;
   double throughput_cps = 0; ///< outcomes per second
   /// The thesis' metric: first dispatch -> deciding gateway reply (acked/nacked).
