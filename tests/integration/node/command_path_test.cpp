@@ -80,7 +80,14 @@ TEST_CASE("a busy NACK is retried through the runner-up gateway", "[node]") {
 
 TEST_CASE("a silent gateway is retried through the runner-up; all silent ends timed_out",
           "[node]") {
-  node_fixture f{3, 30, 1, [](node_options& o) { o.commands.retry.attempt_timeout_ms = 1'000; }};
+  // The retry path itself: no windows, no breaker (a down gateway would
+  // spare later commands the silent attempt; inspect_gateways_test and
+  // tests/actors/flow_test cover those).
+  node_fixture f{3, 30, 1, [](node_options& o) {
+                   o.commands.retry.attempt_timeout_ms = 1'000;
+                   o.gateway.flow.enabled = false;
+                   o.gateway.flow.breaker_silent_attempts = 0;
+                 }};
   auto esls = f.esls_of_gateway(0);
   sim::gateway_behavior silent;
   silent.silent = true;
@@ -207,7 +214,10 @@ TEST_CASE("stopping a node ends in-flight commands failed and still publishes re
   f.emu->set_behavior_all(silent);
   auto job = sim::make_job("shutdown", f.all_esls(), 20);
   REQUIRE(f.producer->submit(job));
-  REQUIRE(wait_until([&] { return f.counter("router.dispatched") >= 20; }, 10s));
+  // 16 actions out (2 gateways x a window of 8), 4 waiting for a window:
+  // those end failed too.
+  REQUIRE(wait_until(
+      [&] { return f.counter("router.dispatched") + f.counter("gateway.waited") >= 20; }, 10s));
   f.n->stop();
   auto r = f.producer->wait_result("shutdown", 10s);
   REQUIRE(r);

@@ -96,10 +96,12 @@ TEST_CASE("the retained metrics snapshot is JSON with the documented fields; cou
   };
 
   // Shape: {"node","incarnation","ts_ms","cluster":{"endpoint","members"},
-  //         "metrics":{"counters","gauges","histograms"}}.
+  //         "metrics":{"counters","gauges","histograms"},"gateways":[...]}.
   auto first = parse(env.watch->snapshot(node_cfg.name));
   REQUIRE(first.is_object());
-  CHECK(first.object.size() == 5);
+  CHECK(first.object.size() == 6);
+  REQUIRE(first.find("gateways"));
+  CHECK(first.find("gateways")->is_array());
   auto* cl = first.find("cluster");
   REQUIRE(cl);
   REQUIRE(cl->is_object());

@@ -123,7 +123,10 @@ in_flight_stop stop_with_commands_in_flight(process_env& env, const std::string&
   // One attempt outlives the test: commands stay in flight until the stop.
   cfg.attempt_timeout_ms = 120'000;
   cfg.timeout_ms = 300'000;
-  auto proc = start_node(env.dir, cfg);
+  // Windows wide enough that every command's action is out (the shutdown
+  // of waiting ones: command_path_test).
+  auto proc =
+      start_node(env.dir, cfg, {"--gateway.window-initial=1000", "--gateway.window-max=1000"});
   show_logs_on_failure logs{{"node", &proc}};
   REQUIRE(env.wait_node_ready(cfg.name));
   REQUIRE(env.wait_converged(cfg.name, adverts_per_round(out.store)));

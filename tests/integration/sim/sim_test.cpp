@@ -95,8 +95,11 @@ TEST_CASE("shelfwire-sim in naive mode shows the misrouting: commands time out, 
   temp_dir dir;
   auto rep = run_sim(dir, "naive",
                      {"--cluster.reply-routing=naive", "--report.histograms=false",
+                      // no windows, no breaker: dropped replies would look like
+                      // silent gateways (sim/scenarios/naive-2-nodes.ini)
                       "--cluster.node-args=--commands.max-attempts=1 "
-                      "--commands.attempt-timeout-ms=500 --commands.timeout-ms=500",
+                      "--commands.attempt-timeout-ms=500 --commands.timeout-ms=500 "
+                      "--gateway.flow-control=false --gateway.breaker-silent-attempts=0",
                       "--gateway.nack-per-mille=0", "--gateway.no-reply-per-mille=0"});
   CHECK(num(rep, "lost") == 0);
   CHECK(num(rep, "cross_node_replies") == 0);
