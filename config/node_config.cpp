@@ -167,9 +167,10 @@ void add_routing_keys(schema<node_options>& s) {
   s.integer(
       "routing.balance-margin-db",
       [](auto& o) -> auto& { return o.gateway.flow.balance_margin_db; }, 0, 60,
-      "Load-aware routing: among a command's candidates whose RSSI is within this of the "
-      "strongest, the one with the most free window is used (with gateway.flow-control); "
-      "outside the margin RSSI decides. 0 = always the strongest.");
+      "Load-aware routing: when a command's strongest gateway has no free window, the "
+      "candidate with the most free window among those whose RSSI is within this of the "
+      "strongest is used (with gateway.flow-control); outside the margin RSSI decides. 0 = "
+      "always the strongest.");
   s.require_at_least("routing.forget-after-ms", "routing.stale-after-ms");
 }
 

@@ -120,7 +120,17 @@ gateway_flow::choice gateway_flow::choose(const routing::route& r, const std::ve
   if (c.avoided_down)
     ++totals_.avoided_down;
   const routing::candidate* chosen = first;
-  if (opts_.enabled && opts_.balance_margin_db > 0 && up.size() > 1) {
+  // Free window: what a gateway could still take now (negative: a queue).
+  auto free_of = [&](gw_mac gw) {
+    auto it = gateways_.find(gw);
+    if (it == gateways_.end())
+      return std::floor(window_initial_);
+    auto& g = it->second;
+    return std::floor(g.window) - g.in_flight - g.waiting;
+  };
+  // The strongest usable candidate keeps the command while it can take it
+  // now; only when it cannot does load decide among those within the margin.
+  if (opts_.enabled && opts_.balance_margin_db > 0 && up.size() > 1 && free_of(first->gw) <= 0) {
     int32_t strongest = first->rssi;
     for (auto* cand : up)
       strongest = std::max(strongest, cand->rssi);
@@ -129,9 +139,7 @@ gateway_flow::choice gateway_flow::choose(const routing::route& r, const std::ve
     for (auto* cand : up) {
       if (cand->rssi < strongest - opts_.balance_margin_db)
         continue;
-      double free = window_initial_;
-      if (auto it = gateways_.find(cand->gw); it != gateways_.end())
-        free = it->second.window - it->second.in_flight - it->second.waiting;
+      auto free = free_of(cand->gw);
       if (!have || free > best_free) {
         have = true;
         best_free = free;

@@ -93,8 +93,10 @@ struct flow_totals {
 ///   attempt that finds the window full waits here, in priority then FIFO
 ///   order; it is sent when an action of that gateway ends. Several nodes
 ///   share a gateway as TCP flows share a link: each finds its share.
-/// - Load-aware choice: among the untried candidates within
-///   `balance_margin_db` of the strongest, the one with the most free window.
+/// - Load-aware choice: the strongest usable candidate while its window can
+///   take the action now; when it cannot, among the untried candidates
+///   within `balance_margin_db` of the strongest, the one with the most free
+///   window (the shortest wait).
 /// - Breaker: `breaker_silent_attempts` silent attempts in a row mark a
 ///   gateway down: it gets no new commands (they go to the runner-up), its
 ///   waiting attempts are routed again; after the cool-down the next command

@@ -124,6 +124,16 @@ void print_summary(const run_report& r, std::ostream& out) {
                 100.0 * r.best_route_ratio, static_cast<unsigned long long>(r.routed),
                 static_cast<long long>(r.duplicates_dropped), static_cast<long long>(r.malformed));
   out << buf;
+  if (r.node_actions > 0) {
+    std::snprintf(
+        buf, sizeof(buf),
+        "routing: %lld actions; load chose a runner-up within the margin for %lld "
+        "(%.1f %%); a down gateway passed over %lld times\n",
+        static_cast<long long>(r.node_actions), static_cast<long long>(r.routing_balanced),
+        100.0 * static_cast<double>(r.routing_balanced) / static_cast<double>(r.node_actions),
+        static_cast<long long>(r.routing_avoided_down));
+    out << buf;
+  }
   out << "actions per command:";
   for (size_t i = 0; i < r.attempts.size(); ++i)
     if (r.attempts[i] > 0)
@@ -199,6 +209,11 @@ std::string report_json(const run_report& r) {
   w.field("commands_adopted", r.commands_adopted);
   w.end_object();
   w.field("best_route_ratio", r.best_route_ratio);
+  w.key("routing").begin_object(); // the nodes' decisions (docs/gateways.md)
+  w.field("actions", r.node_actions);
+  w.field("balanced", r.routing_balanced);
+  w.field("avoided_down", r.routing_avoided_down);
+  w.end_object();
   w.key("attempts").begin_object(); // outcomes by actions published for the command
   for (size_t i = 0; i < r.attempts.size(); ++i)
     if (r.attempts[i] > 0)

@@ -65,6 +65,9 @@ void collect_results(run_state& r) {
   rep.malformed = r.delta("replies.malformed") + r.delta("status.malformed");
   rep.replies_received = r.delta("replies.received");
   rep.cross_node_replies = r.delta("replies.crossed");
+  rep.node_actions = r.delta("router.dispatched") + r.delta("gateway.window_sends");
+  rep.routing_balanced = r.delta("routing.balanced");
+  rep.routing_avoided_down = r.delta("routing.avoided_down");
   rep.jobs_taken_over = r.delta("jobs.taken_over");
   rep.commands_adopted = r.delta("jobs.adopted_commands");
   collect_radio_results(r);

@@ -34,6 +34,12 @@ struct run_report {
   uint64_t routed = 0;            ///< outcomes that name the gateway used
   uint64_t best_routed = 0;       ///< ... which the ground truth says hears the ESL best
   double best_route_ratio = 0;
+  /// The nodes' routing decisions (docs/gateways.md): actions published,
+  /// how many load sent to a runner-up within routing.balance-margin-db,
+  /// how many passed over a down gateway.
+  int64_t node_actions = 0;
+  int64_t routing_balanced = 0;
+  int64_t routing_avoided_down = 0;
   /// Outcomes by actions published for the command (index 8: 8 or more).
   std::array<uint64_t, 9> attempts{};
   double seconds = 0;
