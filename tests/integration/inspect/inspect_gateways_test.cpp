@@ -3,8 +3,7 @@
 // per-gateway windows and counts, and a silent gateway's breaker opening
 // while its ESLs are served by their runner-up.
 
-#include "tests/integration/cluster/cluster_support.hpp"
-#include "tests/support/json.hpp"
+#include "tests/integration/inspect/inspect_support.hpp"
 
 using namespace shelfwire;
 using namespace shelfwire::testing;
@@ -13,23 +12,10 @@ namespace {
 
 const std::vector<std::string> only_a = {"a"};
 
-exit_report inspect_gw(cluster_env& env, std::vector<std::string> args) {
-  static int n = 0;
-  args.insert(args.begin(), build_binary("shelfwire-inspect"));
-  return run_to_exit(env.dir, "inspect-gw" + std::to_string(++n), std::move(args), 30s);
-}
-
 json_value gateways_json(cluster_env& env, std::vector<std::string> extra = {}) {
-  std::vector<std::string> args{"--json", env.endpoint("a"), "gateways"};
+  std::vector<std::string> args{env.endpoint("a"), "gateways"};
   args.insert(args.end(), extra.begin(), extra.end());
-  auto r = inspect_gw(env, args);
-  INFO("stderr: " << r.err << "\nstdout: " << r.out);
-  REQUIRE(r.status == 0);
-  std::string error;
-  auto v = json_parser::parse(r.out, &error);
-  INFO("JSON: " << error);
-  REQUIRE(v);
-  return *v;
+  return inspect_json(env, std::move(args));
 }
 
 /// The row of gateway `gw` in a `gateways` JSON document (null if absent).
@@ -103,7 +89,7 @@ TEST_CASE("inspect: gateways view; a silent gateway goes down and its ESLs are a
     CHECK(g["in_flight"].integer() == 0);
     CHECK(g["waiting"].integer() == 0);
   }
-  auto table = inspect_gw(env, {env.endpoint("a"), "gateways"});
+  auto table = inspect(env, {env.endpoint("a"), "gateways"});
   REQUIRE(table.status == 0);
   CHECK(table.out.find("GATEWAY       STATE  WINDOW") != std::string::npos);
   std::printf("[inspect] $ shelfwire-inspect %s gateways\n%s\n", env.endpoint("a").c_str(),
@@ -168,13 +154,13 @@ TEST_CASE("inspect: gateways view; a silent gateway goes down and its ESLs are a
   auto only_down = gateways_json(env, {"--state", "down"});
   REQUIRE(only_down["gateways"].array.size() == 1);
   CHECK(only_down["gateways"][0]["gateway"].text == g.to_string());
-  auto down_table = inspect_gw(env, {env.endpoint("a"), "gateways", "--state", "down"});
+  auto down_table = inspect(env, {env.endpoint("a"), "gateways", "--state", "down"});
   REQUIRE(down_table.status == 0);
   CHECK(down_table.out.find(g.to_string() + "  down") != std::string::npos);
   CHECK(down_table.out.find("1 of 4 gateways down") != std::string::npos);
   std::printf("[inspect] $ shelfwire-inspect %s gateways\n%s\n", env.endpoint("a").c_str(),
-              inspect_gw(env, {env.endpoint("a"), "gateways"}).out.c_str());
-  auto node_table = inspect_gw(env, {env.endpoint("a"), "node"});
+              inspect(env, {env.endpoint("a"), "gateways"}).out.c_str());
+  auto node_table = inspect(env, {env.endpoint("a"), "node"});
   REQUIRE(node_table.status == 0);
   auto summary = node_table.out.find("GATEWAYS ");
   REQUIRE(summary != std::string::npos);
@@ -182,7 +168,7 @@ TEST_CASE("inspect: gateways view; a silent gateway goes down and its ESLs are a
       "[inspect] $ shelfwire-inspect %s node   (its GATEWAYS table)\n%s\n",
       env.endpoint("a").c_str(),
       node_table.out.substr(summary, node_table.out.find("\n\n", summary) - summary).c_str());
-  auto node = inspect_gw(env, {"--json", env.endpoint("a"), "node"});
+  auto node = inspect(env, {"--json", env.endpoint("a"), "node"});
   REQUIRE(node.status == 0);
   auto nv = json_parser::parse(node.out, nullptr);
   REQUIRE(nv);
@@ -195,7 +181,7 @@ TEST_CASE("inspect: gateways view; a silent gateway goes down and its ESLs are a
   CHECK(snap.find("\"gateways\":[{\"gw\":\"") != std::string::npos);
   CHECK(snap.find("\"gw\":\"" + g.to_string() + "\",\"state\":\"down\"") != std::string::npos);
   // Bad usage: a state that does not exist.
-  auto bad = inspect_gw(env, {env.endpoint("a"), "gateways", "--state", "dead"});
+  auto bad = inspect(env, {env.endpoint("a"), "gateways", "--state", "dead"});
   CHECK(bad.status == 2);
   CHECK(bad.err.find("up, down, probing") != std::string::npos);
 

@@ -5,8 +5,7 @@
 #include <atomic>
 #include <thread>
 
-#include "tests/integration/cluster/cluster_support.hpp"
-#include "tests/support/json.hpp"
+#include "tests/integration/inspect/inspect_support.hpp"
 
 using namespace shelfwire;
 using namespace shelfwire::testing;
@@ -16,26 +15,6 @@ namespace {
 const std::vector<std::string> ab = {"a", "b"};
 const std::string token = "t0ken-for-tests";
 const std::string inspect_ini = "\n[inspect]\ntoken = \"" + token + "\"\n";
-
-/// Runs shelfwire-inspect with `args`; its exit status and output.
-exit_report inspect(cluster_env& env, std::vector<std::string> args) {
-  static int n = 0;
-  args.insert(args.begin(), build_binary("shelfwire-inspect"));
-  return run_to_exit(env.dir, "inspect" + std::to_string(++n), std::move(args), 30s);
-}
-
-/// The JSON document a view printed (the run must have succeeded).
-json_value inspect_json(cluster_env& env, std::vector<std::string> args) {
-  args.insert(args.begin(), "--json");
-  auto r = inspect(env, args);
-  INFO("stderr: " << r.err << "\nstdout: " << r.out);
-  REQUIRE(r.status == 0);
-  std::string error;
-  auto v = json_parser::parse(r.out, &error);
-  INFO("JSON: " << error);
-  REQUIRE(v);
-  return *v;
-}
 
 void start_two(cluster_env& env) {
   env.connect_clients();
