@@ -10,9 +10,15 @@
 
 namespace shelfwire {
 
-command_state::~command_state() {
+void command_state::release_gateways() {
+  gateways_released = true;
   if (ctx && ctx->gateways)
     ctx->gateways->forget(id);
+}
+
+command_state::~command_state() {
+  if (!gateways_released)
+    release_gateways();
 }
 
 namespace {
@@ -126,8 +132,7 @@ void apply(self_ptr self, command_step step) {
     arm(self, step.timer, step.seq, step.delay_ms);
     return;
   case command_step::kind::finish:
-    if (st.ctx->gateways) // nothing of it may hold or wait for a window now
-      st.ctx->gateways->forget(st.id);
+    st.release_gateways(); // nothing of it may hold or wait for a window now
     // Stay until the supervisor has recorded the outcome (it answers with
     // done_atom): replies it forwards meanwhile are counted as duplicates
     // here instead of vanishing in a closed mailbox.

@@ -34,13 +34,17 @@ struct command_state {
   command_spec cmd;
   std::optional<command_fsm> fsm;
   int64_t started_us = 0;
-  gw_mac current_gw; ///< gateway of the attempt in flight (for inspection)
+  gw_mac current_gw;              ///< gateway of the attempt in flight (for inspection)
+  bool gateways_released = false; ///< release_gateways() ran (at the outcome)
+
+  /// Drops what the command holds or waits for in its gateways' windows
+  /// (once: at its outcome, or when the actor stops without one).
+  void release_gateways();
 
   command_state() = default;
   command_state(const command_state&) = delete;
   command_state& operator=(const command_state&) = delete;
-  /// Frees what the command holds in its gateways' windows, however it
-  /// ends (outcome, crash, shutdown).
+  /// Releases the gateways if the outcome did not (crash, shutdown).
   ~command_state();
 };
 

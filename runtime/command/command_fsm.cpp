@@ -156,8 +156,12 @@ command_step command_fsm::back_off(int64_t delay_ms, int64_t now_us) {
   return s;
 }
 
-int64_t command_fsm::retry_delay_ms() {
-  return jittered_backoff_ms(policy_.retry_backoff_ms, policy_.backoff_max_ms, ++retries_, jitter_);
+command_step command_fsm::retry_after_backoff(int64_t now_us) {
+  if (policy_.retry_backoff_ms <= 0)
+    return dispatch_next(now_us);
+  return back_off(
+      jittered_backoff_ms(policy_.retry_backoff_ms, policy_.backoff_max_ms, ++retries_, jitter_),
+      now_us);
 }
 
 command_step command_fsm::on_unavailable(uint32_t seq, int64_t now_us) {
@@ -229,8 +233,8 @@ command_step command_fsm::on_reply(const reply_event& r, int64_t now_us) {
     // Busy: the gateway has too much to do; the retry waits (exponential,
     // jittered) so that NACKed commands do not come back together. Other
     // codes (not in range) say nothing about load: the next candidate now.
-    if (r.code == nack_code::busy && policy_.retry_backoff_ms > 0)
-      return back_off(retry_delay_ms(), now_us);
+    if (r.code == nack_code::busy)
+      return retry_after_backoff(now_us);
     return dispatch_next(now_us);
   }
   return finish(outcome_status::nacked, outcome_reason::gateway_nack, now_us, r.code, r.gw);
@@ -241,12 +245,14 @@ command_step command_fsm::on_timer(command_step::timer_kind k, uint32_t seq, int
     return ignore(command_step::ignore_reason::stale);
   // Timers are capped at the deadline, so the deadline needs no timer of its own.
   if (now_us >= deadline_us_ &&
-      (state_ == state::waiting || state_ == state::backing_off || state_ == state::queued))
-    return state_ == state::backing_off && unavailable_in_row_ > 0
-               ? finish(outcome_status::timed_out, unavailable_reason_, now_us)
-           : state_ == state::queued && !last_nack_
-               ? finish(outcome_status::timed_out, outcome_reason::gateway_window, now_us)
-               : on_deadline(now_us);
+      (state_ == state::waiting || state_ == state::backing_off || state_ == state::queued)) {
+    // The reason names what the command was waiting for.
+    if (state_ == state::backing_off && unavailable_in_row_ > 0)
+      return finish(outcome_status::timed_out, unavailable_reason_, now_us);
+    if (state_ == state::queued && !last_nack_)
+      return finish(outcome_status::timed_out, outcome_reason::gateway_window, now_us);
+    return on_deadline(now_us);
+  }
   if (k == command_step::timer_kind::window)
     return ignore(command_step::ignore_reason::stale); // the window opened first
   if (k == command_step::timer_kind::routing) {
@@ -261,13 +267,10 @@ command_step command_fsm::on_timer(command_step::timer_kind k, uint32_t seq, int
   }
   if (state_ != state::waiting)
     return ignore(command_step::ignore_reason::stale);
-  if (attempts_ < static_cast<uint32_t>(policy_.max_attempts)) {
-    // Silence: the next candidate after a short jittered wait, so that the
-    // commands a dark gateway held do not all come back in one instant.
-    if (policy_.retry_backoff_ms > 0)
-      return back_off(retry_delay_ms(), now_us);
-    return dispatch_next(now_us);
-  }
+  // Silence: the next candidate after a short jittered wait, so that the
+  // commands a dark gateway held do not all come back in one instant.
+  if (attempts_ < static_cast<uint32_t>(policy_.max_attempts))
+    return retry_after_backoff(now_us);
   return exhausted(outcome_reason::no_reply, now_us);
 }
 

@@ -121,7 +121,9 @@ private:
   command_step exhausted(std::string_view reason, int64_t now_us);
   command_step back_off(int64_t delay_ms, int64_t now_us);
   command_step unavailable(uint32_t seq, std::string_view reason, int64_t now_us);
-  int64_t retry_delay_ms();
+  /// The next attempt after a busy NACK or a silence: after the jittered
+  /// retry backoff, or at once when it is 0.
+  command_step retry_after_backoff(int64_t now_us);
   bool retryable(uint32_t code) const;
   int64_t capped_delay_ms(int64_t delay_ms, int64_t now_us) const;
 

@@ -80,41 +80,22 @@ gateway_flow::choice gateway_flow::choose(const routing::route& r, const std::ve
   auto pure = routing::pick_gateway(r, tried, allow_repeat);
   if (!pure)
     return c;
-  // The pool the plain rule chooses from: untried candidates, or (all tried,
-  // repeat allowed) the one it would repeat.
-  std::vector<const routing::candidate*> pool;
-  for (auto& cand : r.candidates)
-    if (std::find(tried.begin(), tried.end(), cand.gw) == tried.end())
-      pool.push_back(&cand);
-  if (pool.empty())
-    pool.push_back(&*std::find_if(r.candidates.begin(), r.candidates.end(),
-                                  [&](const routing::candidate& x) { return x.gw == pure->gw; }));
-  std::vector<const routing::candidate*> up;
-  for (auto* cand : pool)
-    if (usable(cand->gw, now_us))
-      up.push_back(cand);
-  if (up.empty() && allow_repeat) {
-    // Every untried candidate is down: a tried one that works beats waiting.
-    const routing::candidate* best = nullptr;
-    size_t best_last = 0;
-    for (auto& cand : r.candidates) {
-      if (!usable(cand.gw, now_us))
-        continue;
-      auto it = std::find(tried.rbegin(), tried.rend(), cand.gw);
-      auto last = static_cast<size_t>(tried.rend() - it);
-      if (!best || last < best_last) {
-        best = &cand;
-        best_last = last;
-      }
-    }
-    if (best)
-      up.push_back(best);
-  }
-  if (up.empty()) { // nothing it may use works now: ask again later
+  auto pick =
+      routing::pick_gateway(r, tried, allow_repeat, [&](gw_mac gw) { return usable(gw, now_us); });
+  if (!pick) { // nothing it may use works now: ask again later
     c.all_down = true;
     ++totals_.all_down;
     return c;
   }
+  // What load may choose from: the untried usable candidates when the pick
+  // is one of them, else the pick alone (a repeat).
+  std::vector<const routing::candidate*> up;
+  for (auto& cand : r.candidates)
+    if (std::find(tried.begin(), tried.end(), cand.gw) == tried.end() && usable(cand.gw, now_us))
+      up.push_back(&cand);
+  if (up.empty())
+    up.push_back(&*std::find_if(r.candidates.begin(), r.candidates.end(),
+                                [&](const routing::candidate& x) { return x.gw == pick->gw; }));
   const routing::candidate* first = up.front();
   c.avoided_down = first->gw != pure->gw;
   if (c.avoided_down)
