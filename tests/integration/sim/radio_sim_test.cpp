@@ -5,22 +5,10 @@
 // the radio bound.
 
 #include "tests/integration/process/process_support.hpp"
-#include "tests/support/json.hpp"
+#include "tests/integration/sim/sim_support.hpp"
 
 using namespace shelfwire;
 using namespace shelfwire::testing;
-
-namespace {
-
-double number(const json_value& v, std::string_view key) {
-  auto* f = v.find(key);
-  INFO("key " << key);
-  REQUIRE(f);
-  REQUIRE(f->is_number());
-  return f->number;
-}
-
-} // namespace
 
 TEST_CASE("shelfwire-sim with radio physics: busy NACKs from a tiny queue, slots never "
           "exceeded, nothing lost, completion above the radio bound",
@@ -55,32 +43,32 @@ TEST_CASE("shelfwire-sim with radio physics: busy NACKs from a tiny queue, slots
   INFO("report JSON error: " << err);
   REQUIRE(v);
   auto& rep = *v;
-  CHECK(number(rep, "commands") == 201); // 200 + the urgent job
-  CHECK(number(rep, "lost") == 0);
-  CHECK(number(rep, "compression") == 20);
+  CHECK(num(rep, "commands") == 201); // 200 + the urgent job
+  CHECK(num(rep, "lost") == 0);
+  CHECK(num(rep, "compression") == 20);
   auto* radio = rep.find("radio");
   REQUIRE(radio);
   CHECK((*radio)["enabled"].boolean);
   // Slots: never more than 2 at one gateway; a queue of 1 overflows.
-  CHECK(number(*radio, "peak_slots") == 2);
-  CHECK(number(*radio, "peak_queue") <= 1);
-  CHECK(number(rep, "busy_nacks") > 0);
+  CHECK(num(*radio, "peak_slots") == 2);
+  CHECK(num(*radio, "peak_queue") <= 1);
+  CHECK(num(rep, "busy_nacks") > 0);
   // Every transmission that ended is an answer the nodes could count.
-  CHECK(number(*radio, "transmissions") >= number(rep, "acked"));
+  CHECK(num(*radio, "transmissions") >= num(rep, "acked"));
   double per_gateway = 0;
   for (auto& [gw, n] : (*radio)["gateway_actions"].object)
     per_gateway += n.number;
-  CHECK(per_gateway == number(*radio, "actions"));
-  CHECK(number(*radio, "actions") >= 201);
+  CHECK(per_gateway == num(*radio, "actions"));
+  CHECK(num(*radio, "actions") >= 201);
   // The bound: 201 prices of 1.5 s (mean) / 20, between both gateways busy
   // all along (4 slots) and one gateway doing everything (2 slots). It bounds
   // the expected work; 201 draws of U[1, 2] s sum to within ~1.4 % (one
   // standard deviation) of it, so completion may undercut it only by that.
-  CHECK(number(rep, "radio_bound_s") >= 201 * 1.5 / 4 / 20 - 0.01);
-  CHECK(number(rep, "radio_bound_s") <= 201 * 1.5 / 2 / 20);
-  CHECK(number(rep, "completion_s") >= 0.95 * number(rep, "radio_bound_s"));
-  CHECK(number(rep, "radio_bound_real_s") == Approx(20 * number(rep, "radio_bound_s")));
+  CHECK(num(rep, "radio_bound_s") >= 201 * 1.5 / 4 / 20 - 0.01);
+  CHECK(num(rep, "radio_bound_s") <= 201 * 1.5 / 2 / 20);
+  CHECK(num(rep, "completion_s") >= 0.95 * num(rep, "radio_bound_s"));
+  CHECK(num(rep, "radio_bound_real_s") == Approx(20 * num(rep, "radio_bound_s")));
   // The urgent job ran and was answered.
-  CHECK(number(rep, "urgent_latency_ms") > 0);
+  CHECK(num(rep, "urgent_latency_ms") > 0);
   CHECK(rep["urgent"]["outcome"].text != "");
 }

@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "tests/integration/process/process_support.hpp"
-#include "tests/support/json.hpp"
+#include "tests/integration/sim/sim_support.hpp"
 
 using namespace shelfwire;
 using namespace shelfwire::testing;
@@ -38,14 +38,6 @@ json_value run_sim(const temp_dir& dir, const std::string& tag, std::vector<std:
   INFO("report JSON error: " << err);
   REQUIRE(v);
   return *v;
-}
-
-double num(const json_value& v, std::string_view key) {
-  auto* f = v.find(key);
-  INFO("key " << key);
-  REQUIRE(f);
-  REQUIRE(f->is_number());
-  return f->number;
 }
 
 } // namespace
