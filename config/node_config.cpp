@@ -7,6 +7,7 @@
 
 #include "config/node_keys.hpp"
 #include "config/validators.hpp"
+#include "runtime/core/loopback.hpp"
 
 namespace shelfwire::config {
 
@@ -65,10 +66,21 @@ void add_log_keys(schema<node_options>& s) {
   s.string(
       "log.file", [](auto& o) -> auto& { return o.log.file; },
       "Log file (appended to); empty logs to stderr.");
+  s.enumeration(
+      "log.format", [](auto& o) -> auto& { return o.log.format; }, {"text", "json"},
+      "text: one human-readable line per entry; json: one JSON object per line (time, level, "
+      "node, module, message, and job / command / esl ids when the entry names them), for log "
+      "collectors (docs/operations.md).");
+}
+
+bool one_endpoint(std::string_view s) {
+  return s.empty() || (v::endpoint_list(s) && s.find(',') == std::string_view::npos &&
+                       s.find_first_not_of(' ') != std::string_view::npos);
 }
 
 void add_metrics_keys(schema<node_options>& s) {
-  s.add_section("metrics", "Periodic metrics snapshots.");
+  s.add_section("metrics",
+                "Metrics snapshots and the HTTP endpoint (Prometheus, health, readiness).");
   s.integer(
       "metrics.interval-ms", [](auto& o) -> auto& { return o.metrics_interval_ms; }, 0, hour,
       "Log (and publish) a metrics snapshot this often; 0 disables snapshots.");
@@ -76,6 +88,51 @@ void add_metrics_keys(schema<node_options>& s) {
       "metrics.topic", [](auto& o) -> auto& { return o.metrics_topic; },
       "Snapshots are published as JSON on {topic}/{node} (QoS 0, retained); empty: not "
       "published.",
+      std::string{topic_legal} + " (may be empty)", v::topic(true));
+  s.string(
+      "metrics.listen", [](auto& o) -> auto& { return o.metrics_listen; },
+      "host:port of the node's HTTP endpoint: /metrics (Prometheus text format), /healthz "
+      "(alive), /readyz (200 while broker, Redis and cluster are up; 503 naming what is "
+      "missing); empty: no endpoint.",
+      "empty, or one host:port (IPv6 in brackets), port 1-65535", one_endpoint);
+  s.string(
+      "metrics.token", [](auto& o) -> auto& { return o.metrics_token; },
+      "Bearer token every request to metrics.listen must carry (Authorization: Bearer ...); "
+      "empty: none is asked, which is allowed only on a loopback address or with "
+      "metrics.insecure.");
+  s.mark_secret("metrics.token");
+  s.boolean(
+      "metrics.insecure", [](auto& o) -> auto& { return o.metrics_insecure; },
+      "Allow metrics.listen beyond loopback without metrics.token (anyone who reaches the port "
+      "reads the node's metrics).");
+  s.add_rule({{"metrics.listen", "metrics.token", "metrics.insecure"},
+              "beyond loopback, metrics.token unless metrics.insecure = true",
+              [](const settings& st) -> std::optional<config_error> {
+                auto listen = st.string("metrics.listen");
+                auto colon = listen.rfind(':');
+                auto host = colon == std::string::npos ? listen : listen.substr(0, colon);
+                if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+                  host = host.substr(1, host.size() - 2);
+                if (listen.empty() || !st.string("metrics.token").empty() ||
+                    st.boolean("metrics.insecure") || is_loopback(host))
+                  return std::nullopt;
+                return config_error{
+                    "metrics.token",
+                    "metrics.token: must be set when metrics.listen is beyond loopback (got "
+                    "metrics.listen = '" +
+                        listen + "', " + st.origin("metrics.listen") +
+                        "), or set metrics.insecure = true to let anyone who reaches it read "
+                        "the node's metrics"};
+              }});
+}
+
+void add_presence_keys(schema<node_options>& s) {
+  s.add_section("presence", "Node presence on MQTT (who is up, as the broker sees it).");
+  s.string(
+      "presence.topic", [](auto& o) -> auto& { return o.presence_topic; },
+      "The node announces itself on {topic}/{node} (retained JSON, state online); its MQTT "
+      "last will turns that into offline when it dies, and a clean exit publishes offline and "
+      "clears its retained metrics snapshot; empty: no presence.",
       std::string{topic_legal} + " (may be empty)", v::topic(true));
 }
 
@@ -325,6 +382,7 @@ schema<node_options> build_node_schema() {
   add_scheduler_keys(s);
   add_log_keys(s);
   add_metrics_keys(s);
+  add_presence_keys(s);
   add_mqtt_keys(s);
   add_redis_keys(s);
   add_gateway_keys(s);

@@ -38,6 +38,19 @@ struct node_options {
   /// `metrics.topic`: snapshots are published as JSON on `{topic}/{node}`
   /// (QoS 0, retained); empty = do not publish.
   std::string metrics_topic = "shelfwire/metrics";
+  /// `metrics.listen`: "host:port" of the node's HTTP endpoint (/metrics,
+  /// /healthz, /readyz); empty = no endpoint (docs/operations.md).
+  std::string metrics_listen;
+  /// `metrics.token`: every request to the endpoint must carry
+  /// "Authorization: Bearer {token}"; empty: no token asked (only on loopback,
+  /// or with metrics.insecure).
+  std::string metrics_token;
+  /// `metrics.insecure`: allow an endpoint beyond loopback without a token.
+  bool metrics_insecure = false;
+  /// `presence.topic`: the node announces itself on `{topic}/{node}`
+  /// (retained; "offline" by its MQTT last will when it dies); empty = no
+  /// presence.
+  std::string presence_topic = "shelfwire/nodes";
 
   log::log_options log;
   /// `mqtt.*`: the base options of every MQTT connection of the node (each

@@ -12,6 +12,9 @@ struct log_options {
   std::string module_levels;
   /// Log file; empty logs to stderr.
   std::string file;
+  /// "text" (one human-readable line per entry) or "json" (one JSON object
+  /// per line: time, level, node, module, message, and job/command/ESL ids).
+  std::string format = "text";
   /// Written into every line, so the lines of several nodes can be told apart.
   std::string process_name = "shelfwire";
 };

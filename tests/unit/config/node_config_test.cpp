@@ -70,6 +70,11 @@ const std::map<std::string, std::string>& non_default_values() {
       {"log.file", "/var/log/shelfwire node.log"},
       {"metrics.interval-ms", "0"},
       {"metrics.topic", ""},
+      {"log.format", "json"},
+      {"metrics.listen", "127.0.0.1:9464"},
+      {"metrics.token", "scrape-t0ken"},
+      {"metrics.insecure", "true"},
+      {"presence.topic", ""},
       {"mqtt.url", "ssl://[::1]:18883"},
       {"mqtt.client-id-prefix", "sw_2-x"},
       {"mqtt.username", "user"},
@@ -183,7 +188,7 @@ TEST_CASE("node: the schema is sound and its defaults are the headers' defaults"
   REQUIRE(r);
   CHECK(r->action == config_action::run);
   CHECK(differences(r->options, node_options{}).empty());
-  CHECK(node_schema().keys().size() == 101);
+  CHECK(node_schema().keys().size() == 106);
 }
 
 TEST_CASE("node: every key maps to its field") {
@@ -394,6 +399,10 @@ TEST_CASE("node: string validators") {
        {"", "m", "shelfwire/metrics", "/a/b"},
        {"a/+/b", "a/#", "a/"},
        "an MQTT topic without '+', '#' or a trailing '/' (may be empty)"},
+      {"metrics.listen",
+       {"", "127.0.0.1:9464", "[::1]:1", "localhost:65535"}, // (beyond loopback: the token rule)
+       {"9464", "127.0.0.1", "127.0.0.1:0", "a:1,b:2", "127.0.0.1:65536", " "},
+       "empty, or one host:port (IPv6 in brackets), port 1-65535"},
       {"mqtt.url",
        {"tcp://localhost:1883", "tcp://10.0.0.1:1", "tcp://[::1]:65535", "tcp://h:65535",
         "ssl://broker:8883", "ssl://[::1]:8883", "mqtt://h:1883", "mqtts://h:8883"},
@@ -555,7 +564,8 @@ TEST_CASE("node: --dump-config reads back to the same options, secrets hidden") 
   for (const auto& d : differences(again, r->options))
     if (d.rfind("mqtt.password", 0) != 0 && d.rfind("redis.password", 0) != 0 &&
         d.rfind("inspect.token", 0) != 0 && d.rfind("inspect.read-token", 0) != 0 &&
-        d.rfind("cluster.tls-key-password", 0) != 0 && d.rfind("mqtt.tls-key-password", 0) != 0)
+        d.rfind("cluster.tls-key-password", 0) != 0 && d.rfind("mqtt.tls-key-password", 0) != 0 &&
+        d.rfind("metrics.token", 0) != 0)
       diffs.push_back(d);
   CHECK(diffs.empty());
   for (const auto& d : diffs)
@@ -684,6 +694,19 @@ TEST_CASE("node: the syntax example of docs/configuration.md loads") {
   CHECK(o.mqtt.password == "p@ss#word");
   CHECK_FALSE(o.mqtt.tcp_nodelay);
   CHECK(o.commands.retry.retry_on_codes == std::vector<uint32_t>{1, 2});
+}
+
+TEST_CASE("node: the metrics endpoint is authenticated beyond loopback") {
+  CHECK(load_ok({}).metrics_listen.empty()); // off by default
+  CHECK(load_ok({"--metrics.listen=127.0.0.1:9464"}).metrics_listen == "127.0.0.1:9464");
+  CHECK(load_ok({"--metrics.listen=[::1]:9464"}).metrics_token.empty());
+  auto err = load_fail({"--metrics.listen=0.0.0.0:9464"});
+  CHECK(err.key == "metrics.token");
+  CHECK(err.message.find("metrics.insecure = true") != std::string::npos);
+  CHECK(load_fail({"--metrics.listen=[::]:9464"}).key == "metrics.token");
+  CHECK(load_ok({"--metrics.listen=0.0.0.0:9464", "--metrics.token=s3cret"}).metrics_token ==
+        "s3cret");
+  CHECK(load_ok({"--metrics.listen=0.0.0.0:9464", "--metrics.insecure=true"}).metrics_insecure);
 }
 
 TEST_CASE("node: the cluster is secure by default") {
