@@ -53,6 +53,12 @@ endif()
 
 find_package(spdlog REQUIRED)
 
+# prometheus-cpp (core only): the data model and text format of /metrics.
+find_package(prometheus-cpp CONFIG REQUIRED)
+# civetweb: the HTTP listener of metrics.listen (/metrics, /healthz, /readyz);
+# prometheus-cpp's own Exposer serves only metrics paths.
+find_package(civetweb CONFIG REQUIRED)
+
 if(SHELFWIRE_TESTS)
   find_package(Catch2 2 REQUIRED)
 endif()

@@ -16,6 +16,9 @@ packages=(
   mosquitto             # the MQTT broker (tests, demo)
   redis-server          # Redis (tests, demo)
   gnuplot-nox           # latency histograms of the simulator
+  prometheus-cpp-dev    # the /metrics exposition (prometheus-cpp core)
+  libcivetweb-dev       # the node's HTTP listener (/metrics, /healthz, /readyz)
+  prometheus            # the Prometheus server (integration test of /metrics)
 )
 
 # --sanitize: also what the sanitizer build compiles with (scripts/build.sh).
@@ -39,5 +42,5 @@ $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # The packaged services are not needed: shelfwire starts its own servers on
 # free loopback ports. Stop them if the package started them.
 if command -v systemctl >/dev/null 2>&1; then
-  $SUDO systemctl disable --now mosquitto redis-server >/dev/null 2>&1 || true
+  $SUDO systemctl disable --now mosquitto redis-server prometheus prometheus-node-exporter >/dev/null 2>&1 || true
 fi

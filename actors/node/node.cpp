@@ -18,6 +18,7 @@
 #include "actors/messages/messages.hpp"
 #include "actors/node/local_client.hpp"
 #include "actors/node/metrics_reporter.hpp"
+#include "actors/node/ops_endpoint.hpp"
 #include "actors/router/router.hpp"
 #include "actors/status/status_consumer.hpp"
 #include "config/node_config.hpp"
@@ -61,7 +62,8 @@ struct node::impl {
   caf::actor local;
   caf::actor manager; ///< cluster manager
   caf::actor inspector;
-  std::vector<caf::actor> workers; ///< ingress + status consumers
+  std::unique_ptr<ops_endpoint> ops; ///< metrics.listen: /metrics, /healthz, /readyz
+  std::vector<caf::actor> workers;   ///< ingress + status consumers
   size_t routers_spawned = 0;
   bool started = false;
   bool stopped = false;
@@ -85,6 +87,8 @@ struct node::impl {
       caf::anon_send(target, mqtt_inbound{std::move(m.topic), std::move(m.payload)});
     });
     c->start();
+    if (ops)
+      ops->watch(role, c);
     return c;
   }
 
@@ -106,7 +110,7 @@ node::node(node_options opts)
   ctx->id.name = ctx->opts.name;
   ctx->id.incarnation = random_u64();
   ctx->id.token_key = random_siphash_key();
-  ctx->registry = std::make_unique<metrics::registry>();
+  ctx->registry = std::make_unique<metrics::registry>(metrics::check_declared);
   ctx->metrics = std::make_unique<node_metrics>(*ctx->registry);
   impl_->ctx = std::move(ctx);
 }
@@ -143,6 +147,10 @@ const std::string& node::name() const {
 
 uint64_t node::incarnation() const {
   return impl_->ctx->id.incarnation;
+}
+
+uint16_t node::metrics_port() const {
+  return impl_->ops ? impl_->ops->port() : 0;
 }
 
 metrics::registry& node::metrics() {
@@ -338,10 +346,14 @@ std::string node::start() {
   d.fill_pool();
   if (auto err = d.listen(); !err.empty())
     return err;
+  d.ops = std::make_unique<ops_endpoint>(node_context_ptr{d.ctx}, *d.sys, d.inspector);
+  d.ops->watch("egress", d.egress);
   d.make_consumers();
   d.reporter = d.sys->spawn(metrics_reporter, node_context_ptr{d.ctx});
   d.local = d.sys->spawn(local_client, node_context_ptr{d.ctx});
   d.make_intake();
+  if (auto err = d.ops->start(); !err.empty())
+    return err;
   auto& opts = d.ctx->opts;
   log::get("node")->info(
       "node '{}' started (incarnation {:016x}): {} routers, {} supervisors, {} response "
@@ -385,6 +397,8 @@ void node::stop() {
   auto lg = log::get("node");
   lg->info("node '{}' stopping: {} commands pending, {} jobs in flight", ctx.id.name,
            m.commands_pending.value(), m.jobs_in_flight.value());
+  if (d.ops)
+    d.ops->stopping(); // /readyz: 503 from now on
   // 1. No new jobs, and no new commands from the other members: leave the
   //    cluster (we stay reachable for replies while we drain).
   for (auto& c : d.intake_clients)
@@ -444,6 +458,7 @@ void node::stop() {
     lg->error("{} job results could not be published before shutdown (broker unreachable?)",
               m.jobs_in_flight.value());
   // 6. Stop listening, then stop talking.
+  d.ops.reset(); // stops listening; lets go of its actor handles before the system goes
   for (auto& c : d.consumers)
     c->stop();
   // What was just published (results, dead letters) is written, not dropped.

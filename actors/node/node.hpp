@@ -67,6 +67,9 @@ public:
   uint64_t incarnation() const;
   metrics::registry& metrics();
 
+  /// The port of the HTTP endpoint (metrics.listen), 0 without one.
+  uint16_t metrics_port() const;
+
   /// The JSON metrics snapshot (what `metrics.topic` carries).
   std::string metrics_json() const;
 

@@ -4,12 +4,15 @@
 //   shelfwire-config-reference ini       > config/shelfwire.ini
 //   shelfwire-config-reference markdown    (paste into docs/configuration.md)
 //   shelfwire-config-reference help        (what shelfwire-node --help prints)
+//   shelfwire-config-reference metrics     (the metric table of docs/metrics.md,
+//                                           from runtime/metrics/catalog.cpp)
 
 #include <cstdio>
 #include <string_view>
 
 #include "config/node_config.hpp"
 #include "config/render.hpp"
+#include "runtime/metrics/catalog.hpp"
 
 namespace {
 
@@ -49,8 +52,10 @@ int main(int argc, char** argv) {
     out = render_markdown(schema, defaults);
   else if (what == "help")
     out = render_usage(schema, defaults);
+  else if (what == "metrics")
+    out = shelfwire::metrics::catalog_markdown();
   else {
-    std::fprintf(stderr, "usage: %s ini|markdown|help\n", argc > 0 ? argv[0] : "config_reference");
+    std::fprintf(stderr, "usage: %s ini|markdown|help|metrics\n", argc > 0 ? argv[0] : "config_reference");
     return 2;
   }
   std::fwrite(out.data(), 1, out.size(), stdout);

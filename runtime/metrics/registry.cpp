@@ -17,16 +17,22 @@ T& get_or_add(Map& m, std::string_view name) {
 } // namespace
 
 counter& registry::get_counter(std::string_view name) {
+  if (check_)
+    check_(name, metric_kind::counter);
   std::lock_guard<std::mutex> guard{mtx_};
   return get_or_add<counter>(counters_, name);
 }
 
 gauge& registry::get_gauge(std::string_view name) {
+  if (check_)
+    check_(name, metric_kind::gauge);
   std::lock_guard<std::mutex> guard{mtx_};
   return get_or_add<gauge>(gauges_, name);
 }
 
 histogram& registry::get_histogram(std::string_view name) {
+  if (check_)
+    check_(name, metric_kind::histogram);
   std::lock_guard<std::mutex> guard{mtx_};
   return get_or_add<histogram>(histograms_, name);
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "runtime/metrics/catalog.hpp"
 #include "runtime/metrics/counter.hpp"
 #include "runtime/metrics/histogram.hpp"
 
@@ -17,6 +18,13 @@ namespace shelfwire::metrics {
 /// same name returns the same metric.
 class registry {
 public:
+  /// Called with every name and kind before a metric is created; throws to
+  /// refuse it (a node passes metrics::check_declared: only catalog metrics).
+  using declare_check = void (*)(std::string_view name, metric_kind kind);
+
+  explicit registry(declare_check check = nullptr)
+      : check_(check) {}
+
   counter& get_counter(std::string_view name);
   gauge& get_gauge(std::string_view name);
   histogram& get_histogram(std::string_view name);
@@ -47,6 +55,7 @@ public:
   }
 
 private:
+  declare_check check_;
   mutable std::mutex mtx_;
   std::map<std::string, std::unique_ptr<counter>, std::less<>> counters_;
   std::map<std::string, std::unique_ptr<gauge>, std::less<>> gauges_;

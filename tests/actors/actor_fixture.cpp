@@ -111,7 +111,7 @@ test_node actor_fixture::make_node(const std::string& name, uint64_t incarnation
   n.ctx->opts = std::move(opts);
   n.ctx->opts.name = name;
   n.ctx->id = node_identity{name, incarnation, {incarnation * 7919 + 1, incarnation}};
-  n.ctx->registry = std::make_unique<metrics::registry>();
+  n.ctx->registry = std::make_unique<metrics::registry>(metrics::check_declared);
   n.ctx->metrics = std::make_unique<node_metrics>(*n.ctx->registry);
   n.out = std::make_shared<fake_publisher>();
   n.ctx->egress = n.out;
