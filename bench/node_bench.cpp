@@ -52,6 +52,7 @@
 #include "runtime/metrics/histogram.hpp"
 #include "sim/emulator/gateway_emulator.hpp"
 #include "sim/harness/ceiling.hpp"
+#include "sim/harness/http_get.hpp"
 #include "sim/harness/process.hpp"
 #include "sim/harness/servers.hpp"
 #include "sim/harness/wait.hpp"
@@ -76,6 +77,8 @@ struct bench_options {
   std::string scheduler_policy = "sharing";
   std::string log_level = "warn";
   std::string mqtt_tls = "off";
+  std::string exporter = "off";
+  int64_t scrape_interval_ms = 1'000;
 };
 
 const config::schema<bench_options>& bench_schema() {
@@ -106,6 +109,15 @@ const config::schema<bench_options>& bench_schema() {
         "bench.mqtt-tls", [](auto& o) -> auto& { return o.mqtt_tls; }, {"off", "on", "both"},
         "MQTT links over TLS: off (tcp://), on (ssl:// for the node, members and emulator), "
         "both (plain, then TLS, on fresh servers in the same run).");
+    s.enumeration(
+        "bench.exporter", [](auto& o) -> auto& { return o.exporter; }, {"off", "on", "both"},
+        "The node's HTTP endpoint (metrics.listen): off, on (and /metrics read every "
+        "bench.scrape-interval-ms while measuring), both (off, then on, on fresh servers in "
+        "the same run: the exporter's cost).");
+    s.integer(
+        "bench.scrape-interval-ms", [](auto& o) -> auto& { return o.scrape_interval_ms; }, 10,
+        3'600'000,
+        "With the exporter on: how often /metrics is read (Prometheus' default is 15 s).");
     s.add_section("store", "The emulated store.");
     s.integer(
         "store.gateways", [](auto& o) -> auto& { return o.gateways; }, 1, 4096, "Gateways.");
@@ -258,6 +270,28 @@ struct bench_env {
   int cluster_port = 0;                    ///< its CAF port (cluster.port), the seed of the others
   std::vector<sim::child_process> members; ///< --bench.cluster-nodes > 1: the others
   std::optional<sim::child_process> emu;   ///< shelfwire-gw-emu
+  bool exporter = false;                   ///< metrics.listen on, scraped by `scraper`
+  std::thread scraper;
+  std::atomic<bool> stop_scraping{false};
+  std::atomic<uint64_t> scrapes{0};
+
+  ~bench_env() { stop_scraper(); }
+
+  /// Reads /metrics every `interval` (pacing, not synchronisation) until stopped.
+  void start_scraper(uint16_t port, std::chrono::milliseconds interval) {
+    scraper = std::thread{[this, port, interval] {
+      while (!stop_scraping) {
+        if (sim::http_get(port, "/metrics").status == 200)
+          ++scrapes;
+        std::this_thread::sleep_for(interval);
+      }
+    }};
+  }
+  void stop_scraper() {
+    stop_scraping = true;
+    if (scraper.joinable())
+      scraper.join();
+  }
 };
 
 /// The bare broker's ceiling at each in-flight level, before anything else
@@ -290,6 +324,8 @@ bool start_node(const bench_options& o, const log::log_options& lo, bench_env& e
   no.scheduler_policy = o.scheduler_policy;
   no.metrics_interval_ms = 0;
   no.log = lo;
+  if (env.exporter)
+    no.metrics_listen = "127.0.0.1:" + std::to_string(sim::free_port());
   if (o.cluster_nodes > 1)
     no.cluster.port = sim::free_port();
   env.cluster_port = no.cluster.port;
@@ -302,6 +338,8 @@ bool start_node(const bench_options& o, const log::log_options& lo, bench_env& e
     std::cerr << "node not ready\n";
     return false;
   }
+  if (env.exporter)
+    env.start_scraper(env.n->metrics_port(), std::chrono::milliseconds{o.scrape_interval_ms});
   return true;
 }
 
@@ -426,13 +464,14 @@ bool measure_level(const bench_options& o, bench_env& env, const std::vector<esl
 /// One whole run (servers, node, members, emulator, every level) with plain
 /// MQTT or over TLS. The ceilings are measured by the first run and reused.
 /// 0 when every command was acked, 1 otherwise.
-int run(const bench_options& o, const log::log_options& lo, const bench_certs* tls,
+int run(const bench_options& o, const log::log_options& lo, const bench_certs* tls, bool exporter,
         std::optional<std::map<int64_t, sim::ceiling>>& ceilings) {
   bench_env env{tls}; // 1. the servers
-  std::printf("\nshelfwire-bench: MQTT %s (%s), redis 127.0.0.1:%u, %lld gateways, %lld ESLs, %lld "
-              "routers, %lld commands per level\n",
-              tls ? "over TLS" : "plain", env.url.c_str(), env.redis.port(),
-              static_cast<long long>(o.gateways), static_cast<long long>(o.esls),
+  env.exporter = exporter;
+  std::printf("\nshelfwire-bench: MQTT %s (%s), exporter %s, redis 127.0.0.1:%u, %lld gateways, "
+              "%lld ESLs, %lld routers, %lld commands per level\n",
+              tls ? "over TLS" : "plain", env.url.c_str(), exporter ? "on" : "off",
+              env.redis.port(), static_cast<long long>(o.gateways), static_cast<long long>(o.esls),
               static_cast<long long>(o.routers), static_cast<long long>(o.commands));
   // 2. The bare broker's ceiling, before anything else uses the broker.
   if (!ceilings)
@@ -449,6 +488,11 @@ int run(const bench_options& o, const log::log_options& lo, const bench_certs* t
   for (auto c : o.in_flight)
     if (!measure_level(o, env, esls, c, (*ceilings)[c]))
       rc = 1;
+  env.stop_scraper();
+  if (exporter)
+    std::printf("exporter on: /metrics read %llu times (every %lld ms)\n",
+                static_cast<unsigned long long>(env.scrapes.load()),
+                static_cast<long long>(o.scrape_interval_ms));
   env.n->stop();
   for (auto& m : env.members)
     m.stop(5s);
@@ -478,10 +522,14 @@ int main(int argc, char** argv) {
   }
   std::optional<std::map<int64_t, sim::ceiling>> ceilings;
   int rc = 0;
-  if (o.mqtt_tls != "on")
-    rc |= run(o, lo, nullptr, ceilings);
-  if (o.mqtt_tls != "off")
-    rc |= run(o, lo, &*certs, ceilings);
+  for (bool exporter : {false, true}) {
+    if ((exporter && o.exporter == "off") || (!exporter && o.exporter == "on"))
+      continue;
+    if (o.mqtt_tls != "on")
+      rc |= run(o, lo, nullptr, exporter, ceilings);
+    if (o.mqtt_tls != "off")
+      rc |= run(o, lo, &*certs, exporter, ceilings);
+  }
   std::printf(
       "\nthru %% = shelfwire commands/s over the bare broker's request/reply ceiling at "
       "the same in-flight level (QoS 1, plain TCP, measured first, same kind of broker).\n");
