@@ -7,7 +7,10 @@
 
 #include <civetweb.h>
 
+#include "runtime/core/clock.hpp"
 #include "runtime/core/constant_time.hpp"
+#include "runtime/log/log.hpp"
+#include "runtime/log/throttle.hpp"
 
 namespace shelfwire::http {
 
@@ -45,6 +48,7 @@ struct server::impl {
   server_options opts;
   std::map<std::string, handler> routes;
   std::atomic<uint64_t> unauthorized{0};
+  log::throttle refusals_logged{5}; ///< at most 5 lines a second
   uint16_t port = 0;
 
   static void write(mg_connection* conn, const response& r, bool head,
@@ -76,6 +80,13 @@ struct server::impl {
     bool head = std::strcmp(ri->request_method, "HEAD") == 0;
     if (!authorized(conn)) {
       unauthorized.fetch_add(1, std::memory_order_relaxed);
+      uint64_t suppressed = 0;
+      if (refusals_logged.allow(steady_now_us(), suppressed))
+        log::get("http")->warn(
+            "refused {} {} from {}: missing or wrong bearer token "
+            "(metrics.token){}",
+            ri->request_method, ri->local_uri ? ri->local_uri : "?", ri->remote_addr,
+            suppressed ? fmt::format(" ({} more refused, not logged)", suppressed) : std::string{});
       write(conn, {401, "text/plain; charset=utf-8", "unauthorized: send Authorization: Bearer\n"},
             head, "WWW-Authenticate: Bearer\r\n");
       return 401;
