@@ -273,7 +273,7 @@ caf::behavior job_coordinator(self_ptr self, node_context_ptr ctx, caf::actor in
         if (st.publishing || st.role != job_role::coordinator ||
             !st.dispatch->take(self, index, self->current_sender()) ||
             !record_outcome(self, index, rep)) {
-          log::get("intake")->debug("job '{}': stale outcome for command {} ignored", st.job.job,
+          log::get("intake")->debug("job '{}': stale outcome for commands[{}] ignored", st.job.job,
                                     index);
           return;
         }

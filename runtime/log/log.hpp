@@ -10,8 +10,10 @@
 
 namespace shelfwire::log {
 
-/// Configures logging for the process. Returns an empty string on success,
-/// else a message naming the bad value. Safe to call again (tests do).
+/// Configures logging for the process: levels, stderr or a file, and the
+/// line format (`text`, or `json`: one object per line, json_format.hpp).
+/// Returns an empty string on success, else a message naming the bad value.
+/// Safe to call again (tests do).
 std::string setup(const log_options& opts);
 
 /// The logger of one module ("mqtt", "router", ...), created on first use
