@@ -8,6 +8,7 @@
 #include <caf/openssl/manager.hpp>
 
 #include "actors/inspect/inspector.hpp"
+#include "actors/messages/presence_view.hpp"
 #include "runtime/core/clock.hpp"
 #include "runtime/log/log.hpp"
 
@@ -233,6 +234,41 @@ std::vector<member_row> member_rows(self_ptr self) {
   return rows;
 }
 
+/// A message on {presence.topic}/+ (from the node's presence connection).
+void presence_seen(self_ptr self, const std::string& topic, const std::string& payload,
+                   bool retained) {
+  auto& st = self->state;
+  auto node = cluster::node_of_presence_topic(st.ctx->opts.presence_topic, topic);
+  if (node.empty())
+    return;
+  std::string why;
+  auto lg = log::get("cluster");
+  switch (st.presence.apply(node, payload, retained, wall_now_ms(), &why)) {
+  case cluster::presence_book::change::ignored:
+    lg->debug("presence on {} ignored: {}", topic, why);
+    break;
+  case cluster::presence_book::change::changed: {
+    auto& p = st.presence.find(node)->p;
+    // Live changes are news; retained ones are history, seen at subscribe.
+    lg->log(retained || node == st.self_info.name ? spdlog::level::debug : spdlog::level::info,
+            "presence: node '{}' ({}) {}{}{}", p.node, p.endpoint, cluster::to_string(p.state),
+            p.online() ? "" : ", ", p.reason);
+    break;
+  }
+  default:
+    break;
+  }
+}
+
+/// The `members` view's presence: every node the book knows, by name.
+std::vector<presence_row> presence_rows(self_ptr self) {
+  std::vector<presence_row> rows;
+  for (auto& [name, e] : self->state.presence.entries())
+    rows.push_back(presence_row{name, e.p.incarnation, std::string{cluster::to_string(e.p.state)},
+                                e.p.reason, e.p.endpoint, e.since_ms, e.p.started_ms});
+  return rows;
+}
+
 } // namespace
 
 caf::behavior cluster_manager(self_ptr self, node_context_ptr ctx, caf::actor inspector,
@@ -306,6 +342,15 @@ caf::behavior cluster_manager(self_ptr self, node_context_ptr ctx, caf::actor in
         if (auto refused = refuse_view(*self->state.ctx, token))
           return *refused;
         return member_rows(self);
+      },
+      [=](inspect_atom, members_atom, presence_atom,
+          const std::string& token) -> caf::result<std::vector<presence_row>> {
+        if (auto refused = refuse_view(*self->state.ctx, token))
+          return *refused;
+        return presence_rows(self);
+      },
+      [=](presence_atom, const std::string& topic, const std::string& payload, bool retained) {
+        presence_seen(self, topic, payload, retained);
       },
       [=](leave_atom) {
         auto& st = self->state;

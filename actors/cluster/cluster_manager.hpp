@@ -12,6 +12,7 @@
 #include "actors/messages/messages.hpp"
 #include "actors/node/node_context.hpp"
 #include "runtime/cluster/ownership.hpp"
+#include "runtime/cluster/presence.hpp"
 
 namespace shelfwire {
 
@@ -38,7 +39,10 @@ namespace shelfwire {
 /// node when it stops; (leave_atom, name, incarnation) from a member.
 /// For shelfwire-inspect, which connects to this endpoint: (inspect_atom) ->
 /// caf::actor, the node's inspector; (inspect_atom, members_atom) ->
-/// std::vector<member_row>.
+/// std::vector<member_row>; (inspect_atom, members_atom, presence_atom) ->
+/// std::vector<presence_row>. From the node's presence connection:
+/// (presence_atom, topic, payload, retained), kept in `presence`
+/// (actors/messages/presence_view.hpp, docs/operations.md "Node presence").
 struct cluster_manager_state {
   static inline const char* name = "shelfwire.cluster_manager";
 
@@ -53,7 +57,8 @@ struct cluster_manager_state {
   std::map<std::string, int64_t> last_heard_us; ///< steady clock of a member's last join/gossip
   /// Per name presented by a refused node: when that was last logged.
   std::map<std::string, int64_t> refusal_logged_us;
-  caf::actor inspector; ///< handed to shelfwire-inspect
+  caf::actor inspector;            ///< handed to shelfwire-inspect
+  cluster::presence_book presence; ///< every node's latest presence on {presence.topic}/+
 };
 
 caf::behavior cluster_manager(caf::stateful_actor<cluster_manager_state>* self,

@@ -16,9 +16,11 @@
 #include "actors/inspect/inspector.hpp"
 #include "actors/intake/job_intake.hpp"
 #include "actors/messages/messages.hpp"
+#include "actors/messages/presence_view.hpp"
 #include "actors/node/local_client.hpp"
 #include "actors/node/metrics_reporter.hpp"
 #include "actors/node/ops_endpoint.hpp"
+#include "actors/node/presence.hpp"
 #include "actors/router/router.hpp"
 #include "actors/status/status_consumer.hpp"
 #include "config/node_config.hpp"
@@ -62,8 +64,9 @@ struct node::impl {
   caf::actor local;
   caf::actor manager; ///< cluster manager
   caf::actor inspector;
-  std::unique_ptr<ops_endpoint> ops; ///< metrics.listen: /metrics, /healthz, /readyz
-  std::vector<caf::actor> workers;   ///< ingress + status consumers
+  std::unique_ptr<node_presence> presence; ///< presence.topic (actors/node/presence.hpp)
+  std::unique_ptr<ops_endpoint> ops;       ///< metrics.listen: /metrics, /healthz, /readyz
+  std::vector<caf::actor> workers;         ///< ingress + status consumers
   size_t routers_spawned = 0;
   bool started = false;
   bool stopped = false;
@@ -203,6 +206,7 @@ std::string node::impl::make_system() {
   cfg->set("scheduler.max-threads", threads);
   cfg->set("scheduler.policy", caf::atom_from_string(opts.scheduler_policy));
   cfg->add_message_types<caf::id_block::shelfwire>();
+  cfg->add_message_types<caf::id_block::shelfwire_presence>();
   cfg->load<caf::io::middleman>();
   if (auto err = secure_cluster_link(); !err.empty())
     return err;
@@ -295,6 +299,9 @@ std::string node::impl::listen() {
     return "cluster.port: cannot listen on " + copts.bind + ":" + std::to_string(copts.port) +
            ": " + sys->render(port.error());
   caf::anon_send(manager, caf::publish_atom_v, *port);
+  // Presence names this endpoint: only now is its port known.
+  presence =
+      node_presence::start(*ctx, cluster::endpoint{ctx->cluster_host, *port}.to_string(), manager);
   return {};
 }
 
@@ -381,6 +388,8 @@ bool node::wait_ready(std::chrono::milliseconds timeout) {
   for (auto& c : d.intake_clients)
     if (!c->wait_ready(left()))
       return false;
+  if (d.presence && !d.presence->wait_ready(left()))
+    return false;
   log::get("node")->info("node '{}' ready", d.ctx->id.name);
   return true;
 }
@@ -461,10 +470,20 @@ void node::stop() {
   d.ops.reset(); // stops listening; lets go of its actor handles before the system goes
   for (auto& c : d.consumers)
     c->stop();
+  // Goodbye: presence offline (stopped), no metrics snapshot left retained;
+  // the reporter goes first, so that no snapshot follows the empty one.
+  if (d.reporter) {
+    caf::scoped_actor self{*d.sys};
+    self->send_exit(d.reporter, caf::exit_reason::user_shutdown);
+    self->wait_for(d.reporter);
+  }
+  say_goodbye(ctx, *d.egress, d.presence.get(), std::chrono::seconds{3});
   // What was just published (results, dead letters) is written, not dropped.
   if (!d.egress->wait_sent(std::chrono::seconds{3}))
     lg->warn("{} messages still unsent to the broker at shutdown", d.egress->pending());
   d.egress->stop();
+  if (d.presence)
+    d.presence->stop(); // last: a clean DISCONNECT, the broker drops the will
   // 7. Stop the actors and the actor system.
   auto exit = [&](const auto& a) {
     if (a)
@@ -488,6 +507,7 @@ void node::stop() {
   d.ctx->cluster.set(std::make_shared<const cluster_view>()); // its handles, before the system goes
   d.consumers.clear();
   d.intake_clients.clear();
+  d.presence.reset(); // its handler holds the manager's handle
   d.sys.reset();
   d.cfg.reset();
   lg->info("node '{}' stopped", ctx.id.name);

@@ -153,7 +153,12 @@ bool client::wait_sent(std::chrono::milliseconds timeout) const {
 
 publish_errc client::publish(std::string_view topic, std::string_view payload, int qos,
                              bool retain) {
-  auto& d = *impl_;
+  return impl_->publish(topic, payload, qos, retain);
+}
+
+publish_errc client::impl::publish(std::string_view topic, std::string_view payload, int qos,
+                                   bool retain) {
+  auto& d = *this;
   auto fail = [&](publish_errc e) {
     d.publish_failed.inc();
     return e;
@@ -182,7 +187,7 @@ publish_errc client::publish(std::string_view topic, std::string_view payload, i
   msg.retained = retain ? 1 : 0;
   MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
   if (qos > 0 && d.opts.track_delivery) {
-    ro.onSuccess5 = &impl::on_delivered;
+    ro.onSuccess5 = &on_delivered;
     ro.context = &d;
   }
   int rc = MQTTAsync_sendMessage(d.handle, topic_buf.c_str(), &msg, &ro);

@@ -19,6 +19,9 @@ struct message {
   std::string payload;
   int qos = 0;
   bool duplicate = false; ///< broker flagged it as a redelivery
+  /// A retained message the broker replayed because we subscribed (live
+  /// messages arrive with it off, even on a topic that keeps one).
+  bool retained = false;
 };
 
 /// Called on paho's receive thread. Must be quick: copy/move the message and
@@ -38,6 +41,8 @@ std::string_view to_string(link_state s);
 /// - publish() may be called from any thread and never blocks on the network.
 /// - Incoming messages are matched against the subscription filters (also
 ///   `$share/<group>/<filter>`) and passed to the first matching handler.
+/// - Optionally a last will (client_options::will), and a birth message
+///   published after every (re)connect (client_options::birth).
 ///
 /// Metrics (under `metric_prefix`, e.g. "mqtt.egress."): published,
 /// publish_failed, received, unmatched (received, no subscription matched),

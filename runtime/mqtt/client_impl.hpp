@@ -106,6 +106,8 @@ struct client::impl {
   void set_state(link_state s);
   /// up, if `gen` is still the current connection.
   void go_up(uint64_t gen, size_t subscriptions);
+  /// Publishes the birth message (opts.birth), if any: in go_up, once up.
+  void announce_birth();
   void apply_nodelay();
   void connected();
   void lost(const std::string& reason);
@@ -113,6 +115,8 @@ struct client::impl {
   void deliver(const char* topic, int topic_len, const MQTTAsync_message* m);
   /// stop() waits for this (DISCONNECT written or failed, or the link gone).
   void disconnect_done();
+  /// client::publish (client.cpp); also the birth message's, from go_up.
+  publish_errc publish(std::string_view topic, std::string_view payload, int qos, bool retain);
 
   // ---- paho callbacks (client_callbacks.cpp) -----------------------------
 
@@ -160,6 +164,8 @@ struct client::impl {
   MQTTAsync_connectOptions conn_opts = MQTTAsync_connectOptions_initializer5;
   /// With an ssl:// URL; its strings point into `opts` (never changed after start).
   MQTTAsync_SSLOptions ssl_opts = MQTTAsync_SSLOptions_initializer;
+  /// With a will (opts.will); points into `opts` too. paho copies it per connect.
+  MQTTAsync_willOptions will_opts = MQTTAsync_willOptions_initializer;
 
   std::mutex peers_mtx;
   std::vector<detail::ip_endpoint> peers;

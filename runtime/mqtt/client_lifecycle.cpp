@@ -32,6 +32,7 @@ client::impl::impl(client_options o, metrics::registry& reg, const std::string& 
   opts.max_inflight = std::clamp(opts.max_inflight, 1, 65535);
   opts.keepalive_s = std::max(0, opts.keepalive_s);
   opts.connect_timeout_ms = std::max(1, opts.connect_timeout_ms);
+  opts.will.qos = std::clamp(opts.will.qos, 0, 2);
   backoff_ms = opts.reconnect_min_ms;
   rng.seed(static_cast<unsigned>(steady::now().time_since_epoch().count()) ^
            static_cast<unsigned>(reinterpret_cast<uintptr_t>(this)));
@@ -55,6 +56,11 @@ bool client::impl::start() {
   }
   if (opts.client_id.empty()) {
     log->error("mqtt client id must not be empty ({})", opts.url);
+    return false;
+  }
+  if (opts.will.topic.find_first_of("+#") != std::string::npos ||
+      opts.will.payload.size() > detail::max_payload) {
+    log->error("mqtt will: topic '{}' has a wildcard or its payload is too large", opts.will.topic);
     return false;
   }
   {
@@ -116,6 +122,17 @@ bool client::impl::start() {
     ssl_opts.ssl_error_cb = &on_ssl_error;
     ssl_opts.ssl_error_context = this;
     conn_opts.ssl = &ssl_opts;
+  }
+  if (!opts.will.topic.empty()) {
+    // paho copies topic and payload into every CONNECT it sends.
+    will_opts = MQTTAsync_willOptions_initializer;
+    will_opts.topicName = opts.will.topic.c_str();
+    will_opts.message = nullptr; // binary payload below
+    will_opts.payload.data = opts.will.payload.data();
+    will_opts.payload.len = static_cast<int>(opts.will.payload.size());
+    will_opts.qos = opts.will.qos;
+    will_opts.retained = opts.will.retained ? 1 : 0;
+    conn_opts.will = &will_opts;
   }
   conn_opts.onSuccess5 = &on_connect_success;
   conn_opts.onFailure5 = &on_connect_failure;

@@ -1,10 +1,21 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
 namespace shelfwire::mqtt {
+
+/// A message the client publishes on its own behalf: the last will (the
+/// broker publishes it) and the birth message (the client, after every
+/// connect). Empty topic: none.
+struct announcement {
+  std::string topic;
+  std::string payload;
+  int qos = 1;
+  bool retained = true;
+};
 
 /// Options of one MQTT connection (paho MQTTAsync, MQTT v5).
 struct client_options {
@@ -32,6 +43,19 @@ struct client_options {
   bool track_delivery = false;
   /// Set TCP_NODELAY on the socket (paho 1.3.12 never does; see README).
   bool tcp_nodelay = true;
+
+  /// Last will: the broker publishes it when it loses this connection
+  /// without our DISCONNECT (the process killed, the host or the network
+  /// gone: after 1.5 x keepalive_s of silence), never after stop(). Sent with
+  /// every CONNECT. Empty topic: none. See README, "Last will and birth".
+  announcement will;
+  /// Birth message: called after every connect, once the broker acknowledged
+  /// it and the subscriptions, just before the client reports `up`; the
+  /// client publishes what it returns (nothing if the topic is empty). A
+  /// will fires on every lost connection, so every reconnect announces again.
+  /// Runs on paho's thread: build a small payload and return; never call
+  /// into the client.
+  std::function<announcement()> birth;
 
   // ---- TLS: only with an ssl:// or mqtts:// URL ---------------------------
   // The broker's certificate is always verified (chain and validity); see

@@ -50,11 +50,29 @@ void client::impl::go_up(uint64_t gen, size_t subscriptions) {
     up_gauge.set(1);
     again = gen > 1;
   }
+  announce_birth(); // before anyone learns that we are up
   cv.notify_all();
   log->info("{} {} as '{}' ({} subscription{}, TCP_NODELAY {})",
             again ? "reconnected to" : "up: connected to", opts.url, opts.client_id, subscriptions,
             subscriptions == 1 ? "" : "s", opts.tcp_nodelay ? "on" : "off");
   notify(link_state::up);
+}
+
+void client::impl::announce_birth() {
+  if (!opts.birth)
+    return;
+  announcement a;
+  try {
+    a = opts.birth();
+  } catch (const std::exception& e) {
+    log->error("birth message: {}", e.what());
+    return;
+  }
+  if (a.topic.empty())
+    return;
+  auto rc = publish(a.topic, a.payload, a.qos, a.retained);
+  if (rc != publish_errc::ok)
+    log->warn("birth message to '{}' not published: {}", a.topic, to_string(rc));
 }
 
 // ---- connection events (paho threads, inside the gate) -------------------
@@ -170,6 +188,7 @@ void client::impl::deliver(const char* topic, int topic_len, const MQTTAsync_mes
     msg.payload.assign(static_cast<const char*>(m->payload), static_cast<size_t>(m->payloadlen));
   msg.qos = m->qos;
   msg.duplicate = m->dup != 0;
+  msg.retained = m->retained != 0;
   try {
     sub->handler(std::move(msg));
   } catch (const std::exception& e) {

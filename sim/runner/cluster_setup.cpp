@@ -44,6 +44,7 @@ std::vector<std::string> node_argv(const run_state& r, const std::string& name, 
                                 "--redis.port=" + std::to_string(r.redis_port),
                                 "--metrics.interval-ms=500",
                                 "--metrics.topic=" + sc.metrics_topic,
+                                "--presence.topic=" + sc.presence_topic,
                                 "--log.level=" + sc.log_level,
                                 "--cluster.port=" + std::to_string(port),
                                 "--cluster.reply-routing=" + sc.reply_routing};
@@ -122,6 +123,10 @@ void measure_broker_ceiling(run_state& r) {
 void watch_metrics(run_state& r) {
   r.watch.emplace(client_opts(r.url, "shelfwire-sim-watch"), r.sc.metrics_topic, r.reg);
   r.watch->start();
+  if (!r.sc.presence_topic.empty()) {
+    r.presence.emplace(client_opts(r.url, "shelfwire-sim-presence"), r.sc.presence_topic, r.reg);
+    r.presence->start();
+  }
 }
 
 void start_nodes(run_state& r) {

@@ -159,6 +159,7 @@ void play_events(run_state& r, load_context& l) {
       auto i = static_cast<size_t>(sc.kill_node);
       r.env.nodes[i].signal(SIGKILL);
       r.col.kill_us = steady_now_us();
+      r.kill_wall_ms = wall_now_ms();
       r.rep.killed_node = r.env.node_names[i];
       std::lock_guard<std::mutex> g{l.out_mtx};
       r.out << "  -- node " << r.rep.killed_node << " killed (kill -9) at " << r.load_elapsed_ms()

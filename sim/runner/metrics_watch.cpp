@@ -41,6 +41,8 @@ metrics_watch::metrics_watch(mqtt::client_options opts, std::string topic, metri
   impl_->client = std::make_unique<mqtt::client>(std::move(opts), reg, "sim.metrics_watch.");
   auto* d = impl_.get();
   d->client->subscribe(d->topic + "/+", 0, [d](mqtt::message&& m) {
+    if (m.payload.empty())
+      return; // a node that stopped cleanly cleared its snapshot: keep the last one seen
     auto node = m.topic.substr(d->topic.size() + 1);
     std::lock_guard<std::mutex> g{d->mtx};
     d->latest[node] = std::move(m.payload);

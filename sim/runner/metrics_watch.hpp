@@ -13,7 +13,9 @@
 namespace shelfwire::sim {
 
 /// Follows the metrics snapshots nodes publish on `{topic}/{node}` (retained
-/// JSON, see actors/node/metrics_reporter) and keeps the latest per node.
+/// JSON, see actors/node/metrics_reporter) and keeps the latest per node
+/// (also after a clean exit, which clears the retained one: what the run saw
+/// last).
 class metrics_watch {
 public:
   metrics_watch(mqtt::client_options opts, std::string topic, metrics::registry& reg);

@@ -150,6 +150,18 @@ void print_summary(const run_report& r, std::ostream& out) {
                   static_cast<unsigned long long>(r.tasks_lost));
     out << buf;
   }
+  if (!r.presence.empty()) {
+    out << "presence at the end (the broker's):";
+    for (auto& [node, st] : r.presence) {
+      out << "  " << node << " " << st.first;
+      if (!st.second.empty())
+        out << " (" << st.second << ")";
+    }
+    if (r.presence_lost_after_ms >= 0)
+      out << "; " << r.killed_node << "'s will " << r.presence_lost_after_ms
+          << " ms after the kill";
+    out << "\n";
+  }
   print_radio_summary(r, out);
   if (r.broker_ceiling.ok) {
     std::snprintf(buf, sizeof(buf), "bare broker ceiling %.0f req/s: throughput = %.1f %% of it\n",
@@ -207,6 +219,11 @@ std::string report_json(const run_report& r) {
   w.field("recovery_ms", r.failover_recovery_ms);
   w.field("jobs_taken_over", r.jobs_taken_over);
   w.field("commands_adopted", r.commands_adopted);
+  w.field("presence_lost_after_ms", r.presence_lost_after_ms);
+  w.end_object();
+  w.key("presence").begin_object(); // node -> its presence at the end, as the broker holds it
+  for (auto& [node, st] : r.presence)
+    w.key(node).begin_object().field("state", st.first).field("reason", st.second).end_object();
   w.end_object();
   w.field("best_route_ratio", r.best_route_ratio);
   w.key("routing").begin_object(); // the nodes' decisions (docs/gateways.md)

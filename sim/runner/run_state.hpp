@@ -26,6 +26,7 @@
 #include "sim/harness/servers.hpp"
 #include "sim/runner/metrics_watch.hpp"
 #include "sim/runner/outcome_collector.hpp"
+#include "sim/runner/presence_watch.hpp"
 #include "sim/runner/runner.hpp"
 #include "sim/runner/scenario.hpp"
 #include "sim/store/store_model.hpp"
@@ -70,6 +71,7 @@ struct run_state {
   // watch_metrics
   metrics::registry reg;
   std::optional<metrics_watch> watch;
+  std::optional<presence_watch> presence; ///< unless cluster.presence-topic is empty
   // build_store
   std::unique_ptr<store_model> model; ///< floor model; moving ESLs change it (model_mtx)
   std::mutex model_mtx;
@@ -85,6 +87,7 @@ struct run_state {
   std::map<std::string, int64_t> base; ///< the nodes' counters when the load began
   std::chrono::steady_clock::time_point load_start;
   int64_t radio_load_start_us = 0; ///< the emulator's radio clock when the load began
+  int64_t kill_wall_ms = 0;        ///< wall clock of cluster.kill-node-at-ms's kill; 0: none
 
   /// Waits for `pred` up to `timeout`, or until a stop request; true only if
   /// `pred` held and no stop was requested.
@@ -105,7 +108,7 @@ void start_servers(run_state& r);
 /// report.ceiling: the bare broker's request/reply ceiling, before anything
 /// else uses the broker.
 void measure_broker_ceiling(run_state& r);
-/// Subscribes to the nodes' metrics snapshots.
+/// Subscribes to the nodes' metrics snapshots and their presence.
 void watch_metrics(run_state& r);
 /// Starts cluster.nodes node processes; the first is the seed of the others.
 void start_nodes(run_state& r);
@@ -127,5 +130,9 @@ void collect_results(run_state& r);
 void collect_radio_results(run_state& r);
 /// Stops the gateways and the nodes (they drain); the servers stop with `env`.
 void stop_everything(run_state& r);
+/// Each node's presence as the broker holds it once the nodes stopped (and
+/// the killed one's will came), and how long after the kill the broker
+/// published that will (presence_results.cpp).
+void collect_presence(run_state& r);
 
 } // namespace shelfwire::sim

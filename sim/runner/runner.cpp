@@ -32,6 +32,7 @@ run_report run_scenario(const scenario& sc, std::ostream& out, const run_control
   drive_load(r);
   collect_results(r);
   stop_everything(r);
+  collect_presence(r);
   return std::move(r.rep);
 }
 

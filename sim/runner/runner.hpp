@@ -6,6 +6,7 @@
 #include <iosfwd>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/command/outcome.hpp"
@@ -59,6 +60,12 @@ struct run_report {
   int64_t failover_recovery_ms = 0;
   int64_t jobs_taken_over = 0;  ///< by the survivors (their jobs.taken_over)
   int64_t commands_adopted = 0; ///< found still running at a takeover, not sent again
+  /// The killed node's will (offline, lost) reached the broker's subscribers
+  /// this long after the kill; -1: not seen (docs/operations.md "Node presence").
+  int64_t presence_lost_after_ms = -1;
+  /// Each node's presence as the broker holds it at the end (after the stop):
+  /// node -> {state, reason}; empty with cluster.presence-topic empty.
+  std::map<std::string, std::pair<std::string, std::string>> presence;
   /// First submission -> last result, seconds (gateway time is compressed
   /// by `compression`: at real radio speed this would be about completion_s x
   /// compression).

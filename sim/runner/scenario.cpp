@@ -37,6 +37,12 @@ void add_cluster_keys(config::schema<scenario>& s) {
         return !v.empty() && v.find_first_of("+#") == std::string_view::npos;
       });
   s.string(
+      "cluster.presence-topic", [](auto& o) -> auto& { return o.presence_topic; },
+      "presence.topic of the nodes (set on those it starts); the report shows each node's "
+      "presence as the broker holds it at the end. Empty: the nodes announce none.",
+      "an MQTT topic without wildcards, or empty",
+      [](std::string_view v) { return v.find_first_of("+#") == std::string_view::npos; });
+  s.string(
       "cluster.broker-url", [](auto& o) -> auto& { return o.broker_url; },
       "Use this broker instead of starting one (tcp://host:port); empty = start one.",
       "empty or tcp://host:port",

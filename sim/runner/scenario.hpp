@@ -28,6 +28,7 @@ struct scenario {
   int64_t routers = 0;                     ///< routers.pool-size of every node; 0 = node default
   std::string reply_routing = "addressed"; ///< cluster.reply-routing of every node
   std::string metrics_topic = "shelfwire/metrics"; ///< the nodes' metrics.topic
+  std::string presence_topic = "shelfwire/nodes";  ///< the nodes' presence.topic; empty: none
   // [store]
   std::string model = "floor"; ///< "floor" (floor plan, path loss) or "simple"
   int64_t stores = 1;          ///< a chain: stores with distinct gateways and ESLs

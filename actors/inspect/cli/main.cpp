@@ -35,6 +35,7 @@
 
 #include "actors/inspect/cli/render.hpp"
 #include "actors/messages/messages.hpp"
+#include "actors/messages/presence_view.hpp"
 #include "runtime/cluster/ownership.hpp"
 #include "runtime/core/clock.hpp"
 #include "runtime/core/stop_signals.hpp"
@@ -51,7 +52,8 @@ HOST:PORT is a node's CAF endpoint (cluster.port; logged at start and shown
 in its metrics as cluster.endpoint).
 
 views:
-  members                          every cluster member: endpoint, state, up for, last heard
+  members                          every cluster member: endpoint, state, up for, last heard,
+                                   presence; then nodes known only by their presence
   node [--counters]                actors by kind, commands by state, router pool and
                                    mailboxes, MQTT/Redis links, latencies, outcomes
   commands [--esl MAC] [--state S] [--limit N]
@@ -319,7 +321,12 @@ bool show(session& s, const cli_options& o, std::string& text, std::string& err)
         s.ask<std::vector<member_row>>(s.manager, err, inspect_atom_v, members_atom_v, o.token);
     if (!rows)
       return false;
-    text = cli::render_members(*rows, wall_now_ms(), fmt);
+    // Presence is optional: a node with presence.topic empty knows none.
+    std::string presence_err;
+    auto presence = s.ask<std::vector<presence_row>>(s.manager, presence_err, inspect_atom_v,
+                                                     members_atom_v, presence_atom_v, o.token);
+    text = cli::render_members(*rows, presence ? *presence : std::vector<presence_row>{},
+                               wall_now_ms(), fmt);
   } else if (o.view == "node") {
     auto r = s.ask<node_report>(s.inspector, err, inspect_atom_v, node_atom_v, o.token);
     if (!r)
@@ -414,6 +421,7 @@ int main(int argc, char** argv) {
   auto o = parse(argc, argv);
   caf::actor_system_config cfg;
   cfg.add_message_types<caf::id_block::shelfwire>();
+  cfg.add_message_types<caf::id_block::shelfwire_presence>();
   cfg.load<caf::io::middleman>();
   if (o.tls()) {
     // Checked here: caf_openssl raises inside its I/O loop on a bad file.

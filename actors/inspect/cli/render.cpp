@@ -48,7 +48,47 @@ void write_values(json_writer& w, const std::vector<named_value>& xs) {
 
 } // namespace
 
+std::string presence_text(const presence_row& p, int64_t now_ms) {
+  auto s = p.state;
+  if (!p.reason.empty())
+    s += " (" + p.reason + ")";
+  if (p.since_ms > 0)
+    s += " for " + human_duration_ms(std::max<int64_t>(0, now_ms - p.since_ms));
+  return s;
+}
+
+namespace {
+
+void write_presence(json_writer& w, const presence_row& p) {
+  w.begin_object()
+      .field("state", p.state)
+      .field("reason", p.reason)
+      .field("since_ms", p.since_ms)
+      .field("started_ms", p.started_ms)
+      .field("incarnation", hex16(p.incarnation))
+      .field("endpoint", p.endpoint)
+      .end_object();
+}
+
+} // namespace
+
 std::string render_members(const std::vector<member_row>& rows, int64_t now_ms, output_format f) {
+  return render_members(rows, {}, now_ms, f);
+}
+
+std::string render_members(const std::vector<member_row>& rows,
+                           const std::vector<presence_row>& presence, int64_t now_ms,
+                           output_format f) {
+  auto presence_of = [&](const std::string& name) -> const presence_row* {
+    for (auto& p : presence)
+      if (p.name == name)
+        return &p;
+    return nullptr;
+  };
+  std::vector<const presence_row*> others; // known only by their presence
+  for (auto& p : presence)
+    if (std::none_of(rows.begin(), rows.end(), [&](auto& m) { return m.name == p.name; }))
+      others.push_back(&p);
   if (f == output_format::json) {
     json_writer w;
     w.begin_object().key("members").begin_array();
@@ -61,17 +101,33 @@ std::string render_members(const std::vector<member_row>& rows, int64_t now_ms, 
           .field("up_since_ms", m.up_since_ms)
           .field("up_for_ms", now_ms - m.up_since_ms)
           .field("last_heard_ms", m.last_heard_ms)
-          .end_object();
+          .key("presence");
+      if (auto* p = presence_of(m.name))
+        write_presence(w, *p);
+      else
+        w.null();
+      w.end_object();
+    }
+    w.end_array().key("others").begin_array();
+    for (auto* p : others) {
+      w.begin_object().field("name", p->name).key("presence");
+      write_presence(w, *p);
+      w.end_object();
     }
     w.end_array().end_object();
     return w.take() + "\n";
   }
-  text_table t{{"NAME", "ENDPOINT", "STATE", "UP FOR", "LAST HEARD", "INCARNATION"}};
-  for (auto& m : rows)
+  text_table t{{"NAME", "ENDPOINT", "STATE", "UP FOR", "LAST HEARD", "PRESENCE", "INCARNATION"}};
+  for (auto& m : rows) {
+    auto* p = presence_of(m.name);
     t.add({m.name, m.host + ":" + std::to_string(m.port), m.state,
            human_duration_ms(now_ms - m.up_since_ms),
            m.last_heard_ms < 0 ? std::string{"-"} : human_duration_ms(m.last_heard_ms) + " ago",
-           hex16(m.incarnation)});
+           p ? presence_text(*p, now_ms) : std::string{"-"}, hex16(m.incarnation)});
+  }
+  for (auto* p : others)
+    t.add({p->name, p->endpoint.empty() ? std::string{"-"} : p->endpoint, "-", "-", "-",
+           presence_text(*p, now_ms), hex16(p->incarnation)});
   return t.str();
 }
 

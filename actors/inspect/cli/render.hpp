@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "actors/messages/messages.hpp"
+#include "actors/messages/presence_view.hpp"
 #include "runtime/core/text_table.hpp"
 
 namespace shelfwire {
@@ -17,8 +18,17 @@ namespace shelfwire::cli {
 /// How a view is printed: aligned tables for people, or one JSON document.
 enum class output_format { table, json };
 
-/// `members`: every member as the asked node sees it. `now_ms`: wall clock.
+/// `members`: every member as the asked node sees it, with its presence on
+/// MQTT (`presence`, by name), then the nodes known only by their presence
+/// (gone, or of another cluster on the broker). `now_ms`: wall clock.
+std::string render_members(const std::vector<member_row>& rows,
+                           const std::vector<presence_row>& presence, int64_t now_ms,
+                           output_format f);
 std::string render_members(const std::vector<member_row>& rows, int64_t now_ms, output_format f);
+
+/// A presence for people: "online for 3m05s", "offline (lost) for 12.0s",
+/// "offline (stopped)" when the time is not known.
+std::string presence_text(const presence_row& p, int64_t now_ms);
 
 /// `node`: actors, routers, links, latencies, outcomes. `all_counters`
 /// adds every counter and gauge of the node (always in JSON). `gateways`
