@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "runtime/core/json_writer.hpp"
+#include "runtime/metrics/catalog.hpp"
 
 namespace shelfwire::cli {
 
@@ -287,9 +288,20 @@ std::string render_node(const node_report& r, int64_t now_ms, output_format f, b
     outc.add({o.name, std::to_string(o.value)});
   out << outc.str();
   if (all_counters) {
-    text_table all{{"COUNTER", "VALUE"}};
-    for (auto& c : r.counters)
-      all.add({c.name, std::to_string(c.value)});
+    // Units and Prometheus names from the catalog the node declares its
+    // metrics in (runtime/metrics/catalog.cpp, docs/metrics.md).
+    text_table all{{"COUNTER", "VALUE", "UNIT", "PROMETHEUS"}};
+    for (auto& c : r.counters) {
+      auto m = metrics::find_metric(c.name);
+      std::string series = m ? metrics::prometheus_name(*m->def) : "(not in the catalog)";
+      if (m && !m->labels.empty()) {
+        series += "{";
+        for (size_t i = 0; i < m->labels.size(); ++i)
+          series += (i ? "," : "") + m->labels[i].first + "=\"" + m->labels[i].second + "\"";
+        series += "}";
+      }
+      all.add({c.name, std::to_string(c.value), m ? std::string{m->def->unit} : "", series});
+    }
     out << "\n" << all.str();
   }
   return out.str();

@@ -112,6 +112,16 @@ TEST_CASE("inspect: the node view shows pools, links and bad input") {
   CHECK(text.find("jobs               1 rejected  0\n") != std::string::npos);
   CHECK(text.find("latency.backbone  10     1.50  1.00  2.00  4.00  4.00") == std::string::npos);
   CHECK(text.find("latency.backbone  10     1.50  1.00  2.00  4.00  5.00") != std::string::npos);
+  // --counters: every counter with its unit and Prometheus series, from the catalog.
+  r.counters.push_back({"mqtt.responses0.received", 7});
+  r.counters.push_back({"made.up", 1});
+  auto all = render_node(r, 0, output_format::table, true);
+  CHECK(all.find("COUNTER") != std::string::npos);
+  CHECK(all.find("replies.malformed         3      messages  shelfwire_replies_malformed_total\n") !=
+        std::string::npos);
+  CHECK(all.find("shelfwire_mqtt_received_total{client=\"responses0\"}") != std::string::npos);
+  CHECK(all.find("made.up") != std::string::npos);
+  CHECK(all.find("(not in the catalog)") != std::string::npos);
   auto json = render_node(r, 0, output_format::json);
   CHECK(json.find("\"routers\":{\"pool_size\":2,") != std::string::npos);
   CHECK(json.find("\"latency.backbone_us\":{\"count\":10,\"mean\":1500,\"p50\":1000") !=
