@@ -86,8 +86,8 @@ void add_metrics_keys(schema<node_options>& s) {
       "Log (and publish) a metrics snapshot this often; 0 disables snapshots.");
   s.string(
       "metrics.topic", [](auto& o) -> auto& { return o.metrics_topic; },
-      "Snapshots are published as JSON on {topic}/{node} (QoS 0, retained); empty: not "
-      "published.",
+      "Snapshots are published as JSON on {topic}/{node} (QoS 0, retained; cleared at a clean "
+      "exit); empty: not published.",
       std::string{topic_legal} + " (may be empty)", v::topic(true));
   s.string(
       "metrics.listen", [](auto& o) -> auto& { return o.metrics_listen; },

@@ -36,7 +36,7 @@ struct node_options {
   /// `metrics.interval-ms`: log (and publish) a metrics snapshot this often; 0 = never.
   int64_t metrics_interval_ms = 10'000;
   /// `metrics.topic`: snapshots are published as JSON on `{topic}/{node}`
-  /// (QoS 0, retained); empty = do not publish.
+  /// (QoS 0, retained; cleared at a clean exit); empty = do not publish.
   std::string metrics_topic = "shelfwire/metrics";
   /// `metrics.listen`: "host:port" of the node's HTTP endpoint (/metrics,
   /// /healthz, /readyz); empty = no endpoint (docs/operations.md).
