@@ -24,7 +24,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir="$root/build-fuzz"
 all_targets=(token topic endpoints json ini job_file response status action job job_result
-  job_notices config)
+  job_notices config presence log_json)
 time_s=60
 runs=""
 jobs=1
@@ -68,7 +68,7 @@ max_len() {
 dict_of() {
   case "$1" in
     response|status|action|job|job_result|job_notices) echo msgpack.dict ;;
-    json|job_file) echo json.dict ;;
+    json|job_file|presence|log_json) echo json.dict ;;
     ini) echo ini.dict ;;
     config) echo config.dict ;;
   esac

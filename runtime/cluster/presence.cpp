@@ -14,6 +14,11 @@ namespace shelfwire::cluster {
 namespace {
 
 constexpr size_t max_payload = 4096; ///< ours are ~200 bytes
+constexpr size_t max_node = 128;     ///< node.name: at most 64
+constexpr size_t max_reason = 64;    ///< "stopped", "lost"
+constexpr size_t max_endpoint = 300; ///< host (at most 255) and port
+static_assert(6 * (max_node + max_reason + max_endpoint) + 300 < max_payload,
+              "a decoded presence encodes within max_payload");
 
 bool fail(std::string* error, std::string why) {
   if (error != nullptr)
@@ -144,6 +149,15 @@ std::optional<presence> decode_presence(std::string_view payload, std::string* e
   p.endpoint = read_text(*doc, "endpoint");
   p.started_ms = read_ms(*doc, "started_ms");
   p.ts_ms = read_ms(*doc, "ts_ms");
+  // Bounded fields: what we keep per node stays small, and what we write back
+  // (every byte escaped at worst as \u00XX: 6 bytes) stays under max_payload.
+  if (p.node.size() > max_node || p.reason.size() > max_reason ||
+      p.endpoint.size() > max_endpoint) {
+    fail(error, "presence payload with a field too long (node at most " + std::to_string(max_node) +
+                    " bytes, reason " + std::to_string(max_reason) + ", endpoint " +
+                    std::to_string(max_endpoint) + ")");
+    return std::nullopt;
+  }
   return p;
 }
 

@@ -83,6 +83,30 @@ TEST_CASE("presence: lenient with what it does not know, strict with what it nee
   CHECK(bad(R"({"node":"a","incarnation":"1","state":"away"})"));
   CHECK(bad(R"({"node":"a","incarnation":"1"})"));
   CHECK(bad(std::string(5000, ' ').c_str()));
+  // Fields are bounded, so what is written back (escaped) fits a payload: a
+  // fuzzing finding (a 3,000-byte reason of control characters read, then
+  // written back at 6 bytes each, was refused as too large).
+  auto with = [](std::string node, std::string reason, std::string endpoint) {
+    return R"({"node":")" + node + R"(","incarnation":"1","state":"offline","reason":")" + reason +
+           R"(","endpoint":")" + endpoint + "\"}";
+  };
+  CHECK(decode_presence(with(std::string(128, 'n'), std::string(64, 'r'), std::string(300, 'e'))));
+  CHECK(bad(with(std::string(129, 'n'), "lost", "h:1").c_str()));
+  CHECK(bad(with("a", std::string(65, 'r'), "h:1").c_str()));
+  CHECK(bad(with("a", "lost", std::string(301, 'e')).c_str()));
+  auto worst = decode_presence(with(std::string(128, 'n'), std::string(32, '\x01'), "h:1"));
+  CHECK_FALSE(worst); // raw control characters are not JSON
+  auto escaped = decode_presence(with(
+      "a",
+      [] {
+        std::string r;
+        for (int i = 0; i < 64; ++i)
+          r += "\\b";
+        return r;
+      }(),
+      std::string(300, 'e')));
+  REQUIRE(escaped);
+  CHECK(decode_presence(encode_presence(*escaped)));
 }
 
 TEST_CASE("presence: topics", "[cluster][presence]") {
