@@ -13,21 +13,22 @@ TEST_CASE("shelfwire-sim: a killed node's presence is offline (lost), a stopped 
           "[sim][presence]") {
   temp_dir dir;
   auto report = dir.file("presence.json");
-  std::vector<std::string> argv{build_binary("shelfwire-sim"),
-                                "--scenario",
-                                std::string{SHELFWIRE_SOURCE_DIR} + "/sim/scenarios/demo.ini",
-                                "--report",
-                                report,
-                                "--cluster.nodes=2",
-                                "--cluster.kill-node=1",
-                                "--cluster.kill-node-at-ms=300",
-                                "--cluster.presence-topic=sim-test/nodes",
-                                "--store.gateways=4",
-                                "--store.esls=200",
-                                "--producer.workers=4",
-                                "--producer.tasks=100",
-                                "--report.histograms=false",
-                                "--report.progress-interval-ms=500"};
+  std::vector<std::string> argv{
+      build_binary("shelfwire-sim"),
+      "--scenario",
+      std::string{SHELFWIRE_SOURCE_DIR} + "/sim/scenarios/demo.ini",
+      "--report",
+      report,
+      "--cluster.nodes=2",
+      "--cluster.kill-node=1",
+      "--cluster.kill-node-at-ms=300",
+      "--cluster.presence-topic=sim-test/nodes",
+      "--store.gateways=4",
+      "--store.esls=200",
+      "--producer.workers=4",
+      "--producer.tasks=1000", // ~2,000 commands: the load outlasts the kill at 300 ms
+      "--report.histograms=false",
+      "--report.progress-interval-ms=500"};
   auto r = run_to_exit(dir, "presence", argv, std::chrono::minutes{4});
   INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
   REQUIRE(r.status);
