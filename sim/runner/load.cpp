@@ -261,8 +261,10 @@ void submit_on_schedule(run_state& r, load_context& l, task_driver& driver) {
 } // namespace
 
 void drive_load(run_state& r) {
-  job_client producer{client_opts(r.url, "shelfwire-sim-producer"), "esl/jobs", r.reg, false};
-  task_driver driver{producer, r.col, r.sc.task_timeout_ms, r.ctl};
+  // Receipts only when the producer resubmits without them (a message per job more).
+  bool receipts = r.sc.resubmit_after_ms > 0;
+  job_client producer{client_opts(r.url, "shelfwire-sim-producer"), "esl/jobs", r.reg, receipts};
+  task_driver driver{producer, r.col, r.sc.task_timeout_ms, r.ctl, r.sc.resubmit_after_ms};
   producer.start();
   producer.wait_ready(30s);
   load_context l;
@@ -296,6 +298,7 @@ void drive_load(run_state& r) {
     r.rep.interrupted = true;
     r.out << "stopped on request after " << r.col.tasks_done.load() << " tasks\n";
   }
+  r.rep.tasks_resubmitted = driver.resubmitted();
   l.finished = true;
   progress.join();
   events.join();

@@ -92,6 +92,9 @@ void print_summary(const run_report& r, std::ostream& out) {
                 static_cast<unsigned long long>(r.rejected_tasks),
                 static_cast<unsigned long long>(r.commands), r.seconds, r.throughput_cps);
   out << buf;
+  if (r.tasks_resubmitted > 0)
+    out << "  resubmitted " << r.tasks_resubmitted
+        << " submissions without a receipt (same job id; producer.resubmit-after-ms)\n";
   std::snprintf(buf, sizeof(buf),
                 "acked %llu  nacked %llu  timed_out %llu  unroutable %llu  failed %llu  "
                 "superseded %llu  aborted %llu  LOST %llu\n",
@@ -205,6 +208,7 @@ std::string report_json(const run_report& r) {
   w.field("interrupted", r.interrupted);
   w.field("tasks", r.tasks);
   w.field("tasks_lost", r.tasks_lost);
+  w.field("tasks_resubmitted", r.tasks_resubmitted);
   w.field("rejected_tasks", r.rejected_tasks);
   w.field("commands", r.commands);
   for (auto st : all_outcome_statuses)

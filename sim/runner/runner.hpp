@@ -23,7 +23,9 @@ struct run_report {
   std::string mode;
   int64_t nodes = 0;
   uint64_t tasks = 0;
-  uint64_t tasks_lost = 0;     ///< no result within producer.task-timeout-ms
+  uint64_t tasks_lost = 0; ///< no result within producer.task-timeout-ms
+  uint64_t tasks_resubmitted =
+      0;                       ///< submissions sent again: no receipt in producer.resubmit-after-ms
   uint64_t rejected_tasks = 0; ///< results with an error instead of outcomes
   uint64_t commands = 0;       ///< submitted
   std::array<uint64_t, outcome_status_count> outcomes{}; ///< by outcome_status

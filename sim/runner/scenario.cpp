@@ -173,6 +173,12 @@ void add_producer_keys(config::schema<scenario>& s) {
       "producer.task-timeout-ms", [](auto& o) -> auto& { return o.task_timeout_ms; }, 100,
       86'400'000, "A task without a result after this long counts as lost.");
   s.integer(
+      "producer.resubmit-after-ms", [](auto& o) -> auto& { return o.resubmit_after_ms; }, 0,
+      3'600'000,
+      "Resubmit (same job id) a task without a receipt after this long, as a producer should "
+      "(docs/northbound.md: 5 s); the producer then subscribes to receipts. 0 = never: a "
+      "submission that reached a node which died before its receipt is lost to the producer.");
+  s.integer(
       "producer.rate-tps", [](auto& o) -> auto& { return o.rate_tps; }, 1, 1'000'000,
       "Open loop: tasks submitted per second.");
   s.integer(

@@ -58,6 +58,7 @@ struct scenario {
   int64_t tasks = 100;           ///< tasks in total
   int64_t commands_per_task = 2; ///< commands per task (thesis: 2)
   int64_t task_timeout_ms = 300'000;
+  int64_t resubmit_after_ms = 0;   ///< producer.resubmit-after-ms
   int64_t rate_tps = 100;          ///< open loop: tasks per second
   int64_t reprice_store = 0;       ///< reprice: the store whose every ESL gets a price
   int64_t urgent_at_per_mille = 0; ///< one urgent single-ESL job once this share has ended

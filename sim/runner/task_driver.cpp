@@ -9,10 +9,11 @@
 namespace shelfwire::sim {
 
 task_driver::task_driver(job_client& producer, outcome_collector& col, int64_t task_timeout_ms,
-                         const run_control& ctl)
+                         const run_control& ctl, int64_t resubmit_after_ms)
     : producer_(producer)
     , col_(col)
     , timeout_us_(task_timeout_ms * 1000)
+    , resubmit_us_(resubmit_after_ms * 1000)
     , ctl_(ctl) {
   producer_.on_result([this](wire::job_result&& r) { on_result(std::move(r)); });
 }
@@ -25,7 +26,11 @@ void task_driver::submit(wire::job_submission job) {
   col_.submitted(job.commands.size());
   {
     std::lock_guard<std::mutex> g{mtx_};
-    pending_.emplace(job.job, steady_now_us());
+    auto now = steady_now_us();
+    pending_task t{now, now, std::nullopt};
+    if (resubmit_us_ > 0)
+      t.job = job;
+    pending_.emplace(job.job, std::move(t));
     ++submitted_;
   }
   if (!producer_.submit(job)) {
@@ -52,9 +57,11 @@ void task_driver::run_until(int64_t total) {
       }
     }
     auto now = steady_now_us();
+    if (resubmit_us_ > 0)
+      resubmit_silent(lk, now);
     std::vector<std::string> expired;
-    for (auto& [job, t0] : pending_)
-      if (now - t0 > timeout_us_ || ctl_.abort)
+    for (auto& [job, t] : pending_)
+      if (now - t.submitted_us > timeout_us_ || ctl_.abort)
         expired.push_back(job);
     for (auto& job : expired) {
       pending_.erase(job);
@@ -75,7 +82,7 @@ void task_driver::on_result(wire::job_result&& r) {
     auto i = pending_.find(r.job);
     if (i == pending_.end())
       return; // not ours, or given up on
-    t0 = i->second;
+    t0 = i->second.submitted_us;
     pending_.erase(i);
     ++ended_;
     last = pending_.empty();
@@ -84,6 +91,26 @@ void task_driver::on_result(wire::job_result&& r) {
   submit_next();
   if (last)
     cv_.notify_one(); // perhaps the end: let run_until look
+}
+
+void task_driver::resubmit_silent(std::unique_lock<std::mutex>& lk, int64_t now) {
+  std::vector<wire::job_submission> again;
+  for (auto& [id, t] : pending_)
+    if (t.job && now - t.sent_us > resubmit_us_ && producer_.receipts(id) == 0) {
+      t.sent_us = now;
+      again.push_back(*t.job);
+    }
+  if (again.empty())
+    return;
+  lk.unlock();
+  for (auto& job : again)
+    if (producer_.submit(job))
+      resubmitted_.fetch_add(1, std::memory_order_relaxed);
+  lk.lock();
+}
+
+uint64_t task_driver::resubmitted() const {
+  return resubmitted_.load(std::memory_order_relaxed);
 }
 
 void task_driver::submit_next() {

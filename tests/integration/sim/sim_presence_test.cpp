@@ -26,7 +26,8 @@ TEST_CASE("shelfwire-sim: a killed node's presence is offline (lost), a stopped 
       "--store.gateways=4",
       "--store.esls=200",
       "--producer.workers=4",
-      "--producer.tasks=1000", // ~2,000 commands: the load outlasts the kill at 300 ms
+      "--producer.tasks=1000",             // ~2,000 commands: the load outlasts the kill at 300 ms
+      "--producer.resubmit-after-ms=2000", // a task the killed node took
       "--report.histograms=false",
       "--report.progress-interval-ms=500"};
   auto r = run_to_exit(dir, "presence", argv, std::chrono::minutes{4});
