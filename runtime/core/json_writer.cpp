@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "runtime/core/utf8.hpp"
+
 namespace shelfwire {
 
 json_writer& json_writer::value(double v) {
@@ -17,36 +19,66 @@ json_writer& json_writer::value(double v) {
   return *this;
 }
 
-void json_writer::string_literal(std::string_view s) {
-  out_ += '"';
-  for (char c : s) {
+namespace {
+
+void append_hex_escape(std::string& out, unsigned c) {
+  char buf[8];
+  std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+  out += buf;
+}
+
+} // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      auto n = utf8_char_length(s, i);
+      if (n == 0) {
+        out += "\xEF\xBF\xBD"; // U+FFFD for the one bad byte; resync after it
+        ++i;
+      } else {
+        out.append(s.substr(i, n));
+        i += n;
+      }
+      continue;
+    }
+    ++i;
     switch (c) {
     case '"':
-      out_ += "\\\"";
+      out += "\\\"";
       break;
     case '\\':
-      out_ += "\\\\";
+      out += "\\\\";
+      break;
+    case '\b':
+      out += "\\b";
+      break;
+    case '\f':
+      out += "\\f";
       break;
     case '\n':
-      out_ += "\\n";
+      out += "\\n";
       break;
     case '\r':
-      out_ += "\\r";
+      out += "\\r";
       break;
     case '\t':
-      out_ += "\\t";
+      out += "\\t";
       break;
     default:
-      if (static_cast<unsigned char>(c) < 0x20) {
-        char buf[8];
-        std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
-        out_ += buf;
-      } else {
-        out_ += c;
-      }
+      if (c < 0x20 || c == 0x7F)
+        append_hex_escape(out, c);
+      else
+        out += static_cast<char>(c);
     }
   }
-  out_ += '"';
+  out += '"';
+}
+
+void json_writer::string_literal(std::string_view s) {
+  append_json_string(out_, s);
 }
 
 } // namespace shelfwire

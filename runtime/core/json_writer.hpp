@@ -6,6 +6,12 @@
 
 namespace shelfwire {
 
+/// Appends `s` as a JSON string literal (with its quotes): `"` and `\`
+/// escaped, \b \f \n \r \t, other control characters (< 0x20, and 0x7F) as
+/// \u00XX; every byte that is not part of well-formed UTF-8 becomes U+FFFD,
+/// so the result is always valid JSON (log lines, snapshots, reports).
+void append_json_string(std::string& out, std::string_view s);
+
 /// A minimal streaming JSON writer for reports and metrics snapshots.
 /// The caller is responsible for well-formed nesting; commas are automatic.
 class json_writer {

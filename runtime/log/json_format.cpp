@@ -2,8 +2,6 @@
 
 #include <cstdio>
 
-#include "runtime/core/utf8.hpp"
-
 namespace shelfwire::log {
 
 namespace {
@@ -124,12 +122,6 @@ bool value_at(std::string_view s, size_t pos, char sep, field f, std::string_vie
   return true;
 }
 
-void append_hex_escape(std::string& out, unsigned c) {
-  char buf[8];
-  std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-  out += buf;
-}
-
 void append_field(std::string& out, std::string_view name, std::string_view value) {
   out += ',';
   append_json_string(out, name);
@@ -178,54 +170,6 @@ message_ids extract_ids(std::string_view s) {
       break;
   }
   return ids;
-}
-
-void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      auto n = utf8_char_length(s, i);
-      if (n == 0) {
-        out += "\xEF\xBF\xBD"; // U+FFFD for the one bad byte; resync after it
-        ++i;
-      } else {
-        out.append(s.substr(i, n));
-        i += n;
-      }
-      continue;
-    }
-    ++i;
-    switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\b':
-      out += "\\b";
-      break;
-    case '\f':
-      out += "\\f";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    default:
-      if (c < 0x20 || c == 0x7F)
-        append_hex_escape(out, c);
-      else
-        out += static_cast<char>(c);
-    }
-  }
-  out += '"';
 }
 
 std::string iso8601_utc_ms(int64_t unix_ms) {

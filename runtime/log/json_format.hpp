@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "runtime/core/json_writer.hpp"
+
 namespace shelfwire::log {
 
 /// The ids one log message names; an empty string: not named.
@@ -32,11 +34,8 @@ struct message_ids {
 /// each field counts; a keyword whose value does not match is skipped.
 message_ids extract_ids(std::string_view message);
 
-/// Appends `s` as a JSON string literal (with its quotes): `"` and `\`
-/// escaped, \b \f \n \r \t, other control characters (< 0x20, and 0x7F) as
-/// \u00XX; every byte that is not part of well-formed UTF-8 becomes U+FFFD,
-/// so the result is always valid JSON.
-void append_json_string(std::string& out, std::string_view s);
+/// (JSON strings: shelfwire::append_json_string, runtime/core/json_writer.hpp.)
+using shelfwire::append_json_string;
 
 /// `unix_ms` (milliseconds since 1970-01-01T00:00:00Z) as ISO 8601 UTC with
 /// milliseconds: "2026-12-03T16:20:01.123Z".
