@@ -55,7 +55,8 @@ int main(int argc, char** argv) {
   else if (what == "metrics")
     out = shelfwire::metrics::catalog_markdown();
   else {
-    std::fprintf(stderr, "usage: %s ini|markdown|help|metrics\n", argc > 0 ? argv[0] : "config_reference");
+    std::fprintf(stderr, "usage: %s ini|markdown|help|metrics\n",
+                 argc > 0 ? argv[0] : "config_reference");
     return 2;
   }
   std::fwrite(out.data(), 1, out.size(), stdout);

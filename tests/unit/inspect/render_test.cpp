@@ -117,8 +117,9 @@ TEST_CASE("inspect: the node view shows pools, links and bad input") {
   r.counters.push_back({"made.up", 1});
   auto all = render_node(r, 0, output_format::table, true);
   CHECK(all.find("COUNTER") != std::string::npos);
-  CHECK(all.find("replies.malformed         3      messages  shelfwire_replies_malformed_total\n") !=
-        std::string::npos);
+  CHECK(
+      all.find("replies.malformed         3      messages  shelfwire_replies_malformed_total\n") !=
+      std::string::npos);
   CHECK(all.find("shelfwire_mqtt_received_total{client=\"responses0\"}") != std::string::npos);
   CHECK(all.find("made.up") != std::string::npos);
   CHECK(all.find("(not in the catalog)") != std::string::npos);
