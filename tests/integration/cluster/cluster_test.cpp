@@ -92,7 +92,12 @@ TEST_CASE("three nodes: 10,000 commands through one node, all acked, two thirds 
   CHECK(ratio > 0.55);
   CHECK(ratio < 0.78);
   CHECK(env.sum(abc, "replies.foreign") == 0);
-  CHECK(env.sum(abc, "replies.delivered") == 10'000);
+  // Every command's reply reached its actor, wherever it landed. (A command
+  // whose attempt timed out on a loaded machine is sent again: its second
+  // reply is delivered too — 10,001 once in CI — so not exactly 10,000.)
+  auto delivered = env.sum(abc, "replies.delivered");
+  CHECK(delivered >= 10'000);
+  CHECK(delivered <= received);
   for (auto& n : abc)
     check_clean_exit(env.members.at(n));
 }
