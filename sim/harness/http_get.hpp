@@ -1,7 +1,7 @@
 #pragma once
 
-// A minimal HTTP/1.1 GET client for tests and benchmarks (the node's /metrics, /healthz,
-// /readyz and Prometheus' HTTP API on loopback). One request per connection.
+// A loopback TCP connection and a minimal HTTP/1.1 GET client for tests and benchmarks (the node's
+// /metrics, /healthz, /readyz and Prometheus' HTTP API on loopback). One request per connection.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -37,14 +37,15 @@ inline std::string url_encode(const std::string& s) {
   return out;
 }
 
-/// GET http://127.0.0.1:{port}{path}; `bearer` adds an Authorization header.
-/// Bounded: 10 s to connect, send and read.
-inline http_reply http_get(uint16_t port, const std::string& path, const std::string& bearer = {}) {
-  http_reply r;
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+/// A TCP connection to 127.0.0.1:port with send and receive timeouts of
+/// `timeout_ms`; -1 if it could not be made. The caller closes it.
+inline int connect_loopback(uint16_t port, long timeout_ms) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
-    return r;
-  timeval tv{10, 0};
+    return -1;
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(timeout_ms / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((timeout_ms % 1000) * 1000);
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   sockaddr_in addr{};
@@ -53,8 +54,18 @@ inline http_reply http_get(uint16_t port, const std::string& path, const std::st
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     ::close(fd);
-    return r;
+    return -1;
   }
+  return fd;
+}
+
+/// GET http://127.0.0.1:{port}{path}; `bearer` adds an Authorization header.
+/// Bounded: 10 s to connect, send and read.
+inline http_reply http_get(uint16_t port, const std::string& path, const std::string& bearer = {}) {
+  http_reply r;
+  int fd = connect_loopback(port, 10'000);
+  if (fd < 0)
+    return r;
   std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
                     "\r\nConnection: close\r\n";
   if (!bearer.empty())

@@ -13,6 +13,7 @@
 
 #include <cstdio>
 
+#include "sim/harness/http_get.hpp"
 #include "tests/integration/security/tls_support.hpp"
 
 using namespace shelfwire;
@@ -37,21 +38,9 @@ std::string start_tls_pair(cluster_env& env) {
 /// Connects to 127.0.0.1:port, writes `bytes`, waits for the peer to close
 /// (or `linger`), closes. False if the connection could not be made.
 bool send_raw(uint16_t port, const std::string& bytes, std::chrono::milliseconds linger) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int fd = sim::connect_loopback(port, static_cast<long>(linger.count()));
   if (fd < 0)
     return false;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return false;
-  }
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(linger.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((linger.count() % 1000) * 1000);
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
   char buf[256];
   while (::recv(fd, buf, sizeof buf, 0) > 0) {
