@@ -190,15 +190,4 @@ void ops_endpoint::stop() {
   impl_->server.stop();
 }
 
-std::string ops_endpoint::metrics_text() {
-  return impl_->metrics_text();
-}
-
-bool ops_endpoint::ready(std::string* json) {
-  auto r = impl_->evaluate();
-  if (json)
-    *json = r.json;
-  return r.ready;
-}
-
 } // namespace shelfwire

@@ -48,10 +48,6 @@ public:
   /// Stops listening. Idempotent.
   void stop();
 
-  /// The /metrics body and the /readyz verdict, without HTTP (tests).
-  std::string metrics_text();
-  bool ready(std::string* json = nullptr);
-
 private:
   struct impl;
   std::unique_ptr<impl> impl_;

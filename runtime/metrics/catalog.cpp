@@ -182,10 +182,24 @@ const std::vector<metric_def>& node_catalog() {
   return table;
 }
 
+/// The table's names split into segments, once (every scrape matches every
+/// registry name against them).
+static const std::vector<std::vector<std::string_view>>& table_segments() {
+  static const auto segments = [] {
+    std::vector<std::vector<std::string_view>> out;
+    for (auto& d : table)
+      out.push_back(split(d.name));
+    return out;
+  }();
+  return segments;
+}
+
 std::optional<catalog_match> find_metric(std::string_view dotted) {
   auto parts = split(dotted);
-  for (auto& d : table) {
-    auto pat = split(d.name);
+  auto& segments = table_segments();
+  for (size_t k = 0; k < table.size(); ++k) {
+    auto& d = table[k];
+    auto& pat = segments[k];
     if (pat.size() != parts.size())
       continue;
     catalog_match m;
