@@ -5,6 +5,7 @@
 
 #include "config/secrets.hpp"
 #include "config/suggest.hpp"
+#include "runtime/core/text.hpp"
 
 namespace shelfwire::config {
 
@@ -23,10 +24,6 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
   for (size_t i = 0; i < items.size(); ++i)
     out += (i > 0 ? std::string{sep} : std::string{}) + items[i];
   return out;
-}
-
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
 }
 
 /// "; did you mean X?" or a list of what exists, for an unknown key.

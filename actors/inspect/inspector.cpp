@@ -11,6 +11,7 @@
 #include "runtime/core/clock.hpp"
 #include "runtime/core/constant_time.hpp"
 #include "runtime/core/loopback.hpp"
+#include "runtime/core/text.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/log/throttle.hpp"
 
@@ -25,14 +26,6 @@ constexpr auto ask_timeout = std::chrono::seconds{3};
 /// Views ask with high priority: the answer jumps the queue of work in a
 /// busy router's or shard's mailbox instead of waiting behind it.
 constexpr auto urgent = caf::message_priority::high;
-
-bool starts_with(std::string_view s, std::string_view p) {
-  return s.substr(0, p.size()) == p;
-}
-
-bool ends_with(std::string_view s, std::string_view p) {
-  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
-}
 
 int64_t mqtt_messages(const metrics::registry& reg) {
   int64_t n = 0;

@@ -15,6 +15,16 @@ inline std::string_view trim_blanks(std::string_view s) {
   return s;
 }
 
+/// `s` begins with `prefix` (std::string_view::starts_with is C++20).
+inline bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+/// `s` ends with `suffix`.
+inline bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
 /// A TCP port: decimal digits only, 1..65535.
 inline std::optional<uint16_t> parse_port(std::string_view s) {
   if (s.empty() || s.size() > 5)

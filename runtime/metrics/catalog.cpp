@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "runtime/core/text.hpp"
+
 namespace shelfwire::metrics {
 
 namespace {
@@ -159,10 +161,6 @@ std::vector<std::string_view> split(std::string_view s) {
 
 bool is_label(std::string_view seg) {
   return seg.size() > 2 && seg.front() == '{' && seg.back() == '}';
-}
-
-bool ends_with(std::string_view s, std::string_view p) {
-  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
 }
 
 } // namespace
