@@ -300,8 +300,8 @@ std::string node::impl::listen() {
            ": " + sys->render(port.error());
   caf::anon_send(manager, caf::publish_atom_v, *port);
   // Presence names this endpoint: only now is its port known.
-  presence =
-      node_presence::start(*ctx, cluster::endpoint{ctx->cluster_host, *port}.to_string(), manager);
+  presence = node_presence::start(*ctx, client_opts("presence"),
+                                  cluster::endpoint{ctx->cluster_host, *port}.to_string(), manager);
   return {};
 }
 

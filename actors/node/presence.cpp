@@ -12,16 +12,14 @@
 
 namespace shelfwire {
 
-std::unique_ptr<node_presence> node_presence::start(const node_context& ctx, std::string endpoint,
-                                                    caf::actor listener) {
+std::unique_ptr<node_presence> node_presence::start(const node_context& ctx, mqtt::client_options o,
+                                                    std::string endpoint, caf::actor listener) {
   auto& prefix = ctx.opts.presence_topic;
   if (prefix.empty())
     return nullptr;
   std::unique_ptr<node_presence> p{new node_presence};
   p->topic_ = cluster::presence_topic(prefix, ctx.id.name);
   p->id_ = {ctx.id.name, ctx.id.incarnation, std::move(endpoint), wall_now_ms()};
-  auto o = ctx.opts.mqtt;
-  o.client_id = ctx.opts.mqtt_client_id_prefix + "-" + ctx.id.name + "-presence";
   o.will = {p->topic_, cluster::encode_presence(cluster::lost_presence(p->id_)), 1, true};
   o.birth = [topic = p->topic_, id = p->id_] {
     return mqtt::announcement{

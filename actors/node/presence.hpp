@@ -33,9 +33,11 @@ class client;
 /// payload, retained): paho's thread only copies and sends.
 class node_presence {
 public:
-  /// Starts connecting; null when `presence.topic` is empty (no presence).
-  static std::unique_ptr<node_presence> start(const node_context& ctx, std::string endpoint,
-                                              caf::actor listener);
+  /// Starts connecting with `conn` (the node's options for its "presence"
+  /// connection; the will and the birth message are added here); null when
+  /// `presence.topic` is empty (no presence).
+  static std::unique_ptr<node_presence> start(const node_context& ctx, mqtt::client_options conn,
+                                              std::string endpoint, caf::actor listener);
   ~node_presence();
   node_presence(const node_presence&) = delete;
   node_presence& operator=(const node_presence&) = delete;
