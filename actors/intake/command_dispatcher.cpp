@@ -67,6 +67,18 @@ std::vector<uint32_t> command_dispatcher::transmitted() const {
   return out;
 }
 
+void command_dispatcher::resume_sending(caf::event_based_actor* self) {
+  if (!stopped_)
+    return;
+  stopped_ = false;
+  std::vector<esl_mac> waiting;
+  for (auto& [esl, q] : esls_)
+    if (!q.held.empty())
+      waiting.push_back(esl);
+  for (auto& esl : waiting)
+    release(self, esl);
+}
+
 std::vector<uint32_t> command_dispatcher::drop_held() {
   std::vector<uint32_t> out;
   out.reserve(held_);
@@ -131,7 +143,11 @@ size_t command_dispatcher::redispatch(caf::event_based_actor* self, const caf::d
   if (monitored_.erase(dm.source) == 0)
     return 0;
   auto node = dm.source.node();
-  bool remote = node != ctx_->local_node;
+  // The link to its node is lost (killed, unreachable): every shard there is
+  // gone with what it held. Otherwise only this shard stopped: a member that
+  // leaves stops its shards one after another, and the others still run
+  // (and report) what they hold.
+  bool remote = node != ctx_->local_node && dm.reason == caf::exit_reason::remote_link_unreachable;
   if (remote && std::find(dead_.begin(), dead_.end(), node) == dead_.end())
     dead_.push_back(node);
   std::vector<std::pair<uint32_t, command_spec>> lost;

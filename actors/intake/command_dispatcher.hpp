@@ -73,6 +73,9 @@ public:
   /// From now on sends nothing: every command given to send(), or sent
   /// again after its shard went down, is held back (a job that aborted).
   void stop_sending() { stopped_ = true; }
+  /// Sends again after stop_sending(): what was held back goes out as far
+  /// as the ESLs' order allows (a handover that failed).
+  void resume_sending(caf::event_based_actor* self);
   bool stopped() const { return stopped_; }
   /// Forgets the commands held back and returns their indices (never sent:
   /// no outcome can come for them).

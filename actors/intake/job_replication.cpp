@@ -375,8 +375,11 @@ void hand_over(job_self self) {
   auto outstanding = st.dispatch->transmitted();
   outstanding.insert(outstanding.end(), st.awaiting_old.begin(), st.awaiting_old.end());
   st.awaiting_old.clear();
-  // From here on nothing is sent; outcomes go on to the standby (pass_on).
+  // From here on nothing is sent (not even what an outcome passed on would
+  // release behind it: the new coordinator sends that); outcomes go on to
+  // the standby (pass_on).
   st.handing_over = true;
+  st.dispatch->stop_sending();
   auto peer = st.peer;
   self->request(peer, ms(st.ctx->opts.intake.standby_timeout_ms), standby_atom_v, outstanding)
       .then(
@@ -399,6 +402,8 @@ void hand_over(job_self self) {
                                      "choosing another",
                                      st.job.job, st.peer_name, self->system().render(e));
             st.handing_over = false;
+            if (!st.rollout.aborted())
+              st.dispatch->resume_sending(self);
             st.passed_over.push_back(peer.node());
             self->demonitor(peer);
             st.peer = caf::actor{};

@@ -199,10 +199,11 @@ TEST_CASE("actors: commands held by a shard that goes down are sent to the new o
   CHECK(m.asked_b->requests.size() == 2); // x's first command and y's
   CHECK(m.asked_a->requests.empty());
 
-  // "b" dies: the view drops it, then its shards go down.
+  // "b" dies: the view drops it, then its shards go down (as the link to a
+  // lost node reports them).
   m.f.set_view(m.a, {m.a.member()});
   for (auto& s : m.b.ctx->shards)
-    caf::anon_send_exit(s, caf::exit_reason::kill);
+    caf::anon_send_exit(s, caf::exit_reason::remote_link_unreachable);
   m.f.run();
   CHECK(m.a.metrics().jobs_redispatched.value() == 3);
   REQUIRE(m.asked_a->requests.size() == 2); // x's first (x's second waits behind it) and y's
@@ -260,11 +261,44 @@ TEST_CASE("actors: a member's shards go down before the view knows: its commands
 
   // No new view: the dispatcher marks the dead node and stops choosing it.
   for (auto& s : m.b.ctx->shards)
-    caf::anon_send_exit(s, caf::exit_reason::kill);
+    caf::anon_send_exit(s, caf::exit_reason::remote_link_unreachable);
   m.f.run();
   CHECK(m.a.metrics().jobs_redispatched.value() == 2);
   REQUIRE(m.asked_a->requests.size() == 1);
   CHECK(m.asked_a->requests[0].cmd.args == wire::arg_list{{"price", "1"}});
+  for (auto& orphan : m.asked_b->senders)
+    caf::anon_send_exit(orphan, caf::exit_reason::kill);
+}
+
+TEST_CASE("actors: a leaving member stops one shard: only that shard's commands move", "[actors]") {
+  two_members m;
+  // Two ESLs of "b" on different shards of "b".
+  auto x = m.owned_by("b");
+  auto y = m.owned_by("b", x.value() + 1);
+  while (m.b.member().shard_of(y) == m.b.member().shard_of(x))
+    y = m.owned_by("b", y.value() + 1);
+  m.submit(x, "1");
+  m.submit(y, "1");
+  m.f.run();
+  REQUIRE(m.asked_b->requests.size() == 2);
+
+  // "b" leaves and stops its shards one after another: x's shard first,
+  // while y's still runs y's command (its action may be out already).
+  auto leaving = m.b.member();
+  leaving.leaving = true;
+  m.f.set_view(m.a, {m.a.member(), leaving}, {m.a.member(), m.b.member()});
+  caf::anon_send_exit(m.b.member().shard_of(x), caf::exit_reason::user_shutdown);
+  m.f.run();
+  CHECK(m.a.metrics().jobs_redispatched.value() == 1);
+  REQUIRE(m.asked_a->requests.size() == 1); // x's, not y's: that one is still held at "b"
+  CHECK(m.asked_a->requests[0].cmd.esl == x);
+
+  // y's shard stops too: now y moves.
+  caf::anon_send_exit(m.b.member().shard_of(y), caf::exit_reason::user_shutdown);
+  m.f.run();
+  CHECK(m.a.metrics().jobs_redispatched.value() == 2);
+  REQUIRE(m.asked_a->requests.size() == 2);
+  CHECK(m.asked_a->requests[1].cmd.esl == y);
   for (auto& orphan : m.asked_b->senders)
     caf::anon_send_exit(orphan, caf::exit_reason::kill);
 }
