@@ -4,6 +4,7 @@
 
 #include "actors/gateway/gateway_egress.hpp"
 #include "runtime/core/clock.hpp"
+#include "runtime/core/thread_name.hpp"
 #include "runtime/mqtt/publisher.hpp"
 #include "runtime/wire/token.hpp"
 
@@ -117,6 +118,8 @@ router_handle::behavior_type router(self_ptr self, node_context_ptr ctx, size_t 
   st.ctx = std::move(ctx);
   st.index = index;
   st.routes_in = st.ctx->make_route_source(index);
+  if (self->getf(caf::abstract_actor::is_detached_flag))
+    name_this_thread("sw.router"); // its own thread (hiredis blocks)
   return {
       [=](dispatch_atom, dispatch_request& req) -> caf::result<dispatch_result> {
         auto& st = self->state;

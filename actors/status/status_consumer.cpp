@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 
 #include "runtime/core/clock.hpp"
+#include "runtime/core/thread_name.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/log/malformed.hpp"
 
@@ -113,6 +114,8 @@ void malformed(self_ptr self, const mqtt_inbound& m, const std::string& why) {
 caf::behavior status_consumer(self_ptr self, node_context_ptr ctx) {
   auto& st = self->state;
   st.ctx = std::move(ctx);
+  if (self->getf(caf::abstract_actor::is_detached_flag))
+    name_this_thread("sw.status"); // its own thread (hiredis blocks)
   st.conn =
       std::make_unique<redis::connection>(st.ctx->opts.redis, *st.ctx->registry, "redis.status");
   st.table = std::make_unique<routing::route_table>(*st.conn, st.ctx->opts.route_table);

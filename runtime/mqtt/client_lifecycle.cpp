@@ -7,6 +7,7 @@
 #include <exception>
 #include <utility>
 
+#include "runtime/core/thread_name.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/mqtt/client_impl.hpp"
 #include "runtime/mqtt/detail/paho_util.hpp"
@@ -139,7 +140,10 @@ bool client::impl::start() {
   conn_opts.context = this;
 
   try {
-    timer = std::thread([this] { timer_loop(); });
+    timer = std::thread([this] {
+      name_this_thread("sw.mqtt-timer");
+      timer_loop();
+    });
   } catch (const std::exception& e) {
     log->error("cannot start the MQTT reconnect thread: {}", e.what());
     return false;

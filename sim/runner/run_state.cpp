@@ -23,8 +23,10 @@ double self_cpu_seconds() {
 cpu_sample cpu_now(const environment& env) {
   cpu_sample c;
   c.sim = self_cpu_seconds();
-  for (auto& n : env.nodes)
+  for (auto& n : env.nodes) {
     c.nodes += cpu_seconds(n.pid());
+    c.node_threads.push_back(sample_threads(n.pid()));
+  }
   if (env.broker)
     c.broker = cpu_seconds(env.broker->pid());
   if (env.redis)

@@ -24,6 +24,7 @@
 #include "sim/emulator/gateway_emulator.hpp"
 #include "sim/harness/process.hpp"
 #include "sim/harness/servers.hpp"
+#include "sim/harness/thread_stats.hpp"
 #include "sim/runner/metrics_watch.hpp"
 #include "sim/runner/outcome_collector.hpp"
 #include "sim/runner/presence_watch.hpp"
@@ -45,6 +46,7 @@ struct environment {
 /// CPU seconds used so far by each part of the run.
 struct cpu_sample {
   double sim = 0, nodes = 0, broker = 0, redis = 0;
+  std::vector<std::map<int, thread_sample>> node_threads; ///< per node process
 };
 
 cpu_sample cpu_now(const environment& env);

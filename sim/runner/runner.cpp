@@ -50,6 +50,8 @@ void collect_results(run_state& r) {
   rep.cpu_nodes_s = cpu1.nodes - r.cpu0.nodes;
   rep.cpu_broker_s = cpu1.broker - r.cpu0.broker;
   rep.cpu_redis_s = cpu1.redis - r.cpu0.redis;
+  for (size_t i = 0; i < cpu1.node_threads.size() && i < r.cpu0.node_threads.size(); ++i)
+    merge_groups(rep.node_threads, thread_deltas(r.cpu0.node_threads[i], cpu1.node_threads[i]));
   // The nodes' counters: wait for snapshots taken after the last outcome.
   // (A running cluster publishes them every metrics.interval-ms, 10 s by default.)
   auto ended_at_nodes = [&] {

@@ -12,6 +12,7 @@
 #include "runtime/command/outcome.hpp"
 #include "runtime/metrics/histogram.hpp"
 #include "sim/harness/ceiling.hpp"
+#include "sim/harness/thread_stats.hpp"
 #include "sim/runner/scenario.hpp"
 
 namespace shelfwire::sim {
@@ -55,6 +56,8 @@ struct run_report {
   std::vector<uint32_t> end_to_end_samples_us;
   ceiling broker_ceiling; ///< when report.ceiling
   double cpu_sim_s = 0, cpu_nodes_s = 0, cpu_broker_s = 0, cpu_redis_s = 0;
+  /// The nodes' threads during the load, by thread name, busiest first.
+  std::vector<thread_group> node_threads;
   std::vector<std::string> plots; ///< PNG files written
   int nodes_failed_to_stop = 0;   ///< nodes that did not exit 0 on SIGTERM
   std::string killed_node;        ///< cluster.kill-node-at-ms: the node killed, or ""

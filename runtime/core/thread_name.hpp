@@ -1,0 +1,16 @@
+#pragma once
+
+#include <pthread.h>
+
+namespace shelfwire {
+
+/// Names the calling thread (what `top -H`, `perf` and /proc/PID/task/TID/comm
+/// show; the simulator's per-thread CPU table groups by it). At most 15
+/// characters are kept. Our threads are named `sw.*`; paho names its own
+/// `MQTTAsync_*`, CAF its scheduler workers and network loop
+/// `caf.multiplexer`, its clock `caf.clock`, detached actors `caf.actor`.
+inline void name_this_thread(const char* name) {
+  pthread_setname_np(pthread_self(), name);
+}
+
+} // namespace shelfwire
