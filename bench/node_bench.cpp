@@ -55,6 +55,7 @@
 #include "sim/harness/http_get.hpp"
 #include "sim/harness/process.hpp"
 #include "sim/harness/servers.hpp"
+#include "sim/harness/thread_stats.hpp"
 #include "sim/harness/wait.hpp"
 
 using namespace shelfwire;
@@ -71,7 +72,7 @@ struct bench_options {
   int64_t esls = 10'000;
   int64_t routers = 4;
   int64_t supervisors = 2;
-  int64_t scheduler_threads = 2;
+  int64_t scheduler_threads = 0; ///< the node's default (half the cores)
   int64_t cluster_nodes = 1;
   std::string rawmq; ///< empty: next to this binary
   std::string scheduler_policy = "sharing";
@@ -415,13 +416,22 @@ void print_debug_counters(node& n) {
                  "mqtt.egress.delivery_complete", "mqtt.egress.reconnects",
                  "mqtt.responses0.reconnects", "mqtt.responses0.unmatched"})
     std::printf("   %s=%llu\n", k, static_cast<unsigned long long>(m.counter_value(k)));
-  char self_pid[64] = {0};
-  if (readlink("/proc/self", self_pid, sizeof(self_pid) - 1) <= 0)
-    std::snprintf(self_pid, sizeof(self_pid), "%d", getpid());
-  system((std::string{"for t in /proc/"} + self_pid +
-          "/task/*; do echo \"$(cat $t/comm) $(awk '{print $14+$15}' $t/stat)\"; done | "
-          "sort -k2 -n -r | head -12")
-             .c_str());
+}
+
+/// The node's threads during one level (this process: the node is in it,
+/// and so is the driver, `shelfwire-bench`), by name: CPU per command and
+/// wake-ups (voluntary context switches) per command.
+void print_threads(const std::vector<sim::thread_group>& groups, int64_t commands) {
+  auto per = [&](double v) { return commands > 0 ? v / static_cast<double>(commands) : 0.0; };
+  uint64_t woken = 0;
+  for (auto& g : groups) {
+    woken += g.voluntary;
+    std::printf("%-9s   %-16s x%-2zu %7.0f us/cmd %6.2f wake-ups/cmd %6.2f preempted/cmd\n", "",
+                g.name.c_str(), g.threads, per(1e6 * g.cpu_s),
+                per(static_cast<double>(g.voluntary)), per(static_cast<double>(g.involuntary)));
+  }
+  std::printf("%-9s   wake-ups per command, all threads: %.2f\n", "",
+              per(static_cast<double>(woken)));
 }
 
 /// One in-flight level: warm-up, the measured run, its table row(s). False
@@ -434,7 +444,9 @@ bool measure_level(const bench_options& o, bench_env& env, const std::vector<esl
   auto hop0 = n.metrics().get_histogram("cluster.hop_us").snapshot();
   auto cpu_self0 = sim::cpu_seconds(-1), cpu_emu0 = sim::cpu_seconds(env.emu->pid());
   auto cpu_broker0 = sim::cpu_seconds(env.broker->pid());
+  auto threads0 = sim::sample_threads(getpid());
   auto r = drive(n, esls, o.commands, c);
+  auto threads = sim::thread_deltas(threads0, sim::sample_threads(getpid()));
   auto cpu_self = sim::cpu_seconds(-1) - cpu_self0;
   auto cpu_emu = sim::cpu_seconds(env.emu->pid()) - cpu_emu0;
   auto cpu_broker = sim::cpu_seconds(env.broker->pid()) - cpu_broker0;
@@ -447,6 +459,7 @@ bool measure_level(const bench_options& o, bench_env& env, const std::vector<esl
               "retried\n",
               "", r.seconds, cpu_self, cpu_emu, cpu_broker,
               static_cast<unsigned long long>(r.retried));
+  print_threads(threads, o.commands);
   if (o.cluster_nodes > 1) {
     auto h = n.metrics().get_histogram("cluster.hop_us").snapshot().since(hop0);
     std::printf("%-9s one CAF hop (reply forwarded by another member -> supervisor here), "

@@ -43,7 +43,9 @@ void add_scheduler_keys(schema<node_options>& s) {
   s.add_section("scheduler", "The CAF actor scheduler.");
   s.integer(
       "scheduler.threads", [](auto& o) -> auto& { return o.scheduler_threads; }, 0, 256,
-      "Scheduler worker threads; 0 means one per CPU core.");
+      "Scheduler worker threads; 0 means half the CPU cores, at least one (the actors' work is "
+      "small; paho's receive and send threads and the routers run beside them, and every "
+      "further worker adds thread wake-ups per command: docs/experiments.md).");
   s.enumeration(
       "scheduler.policy", [](auto& o) -> auto& { return o.scheduler_policy; },
       {"stealing", "sharing"},

@@ -28,7 +28,7 @@ struct node_options {
   /// finish before they end `failed` (reason "shutdown").
   int64_t drain_timeout_ms = 5'000;
 
-  /// `scheduler.threads`: CAF scheduler threads; 0 = number of cores.
+  /// `scheduler.threads`: CAF scheduler threads; 0 = half the cores, at least 1.
   int scheduler_threads = 0;
   /// `scheduler.policy`: "stealing" or "sharing".
   std::string scheduler_policy = "sharing";

@@ -200,9 +200,13 @@ std::string node::impl::secure_cluster_link() {
 std::string node::impl::make_system() {
   auto& opts = ctx->opts;
   cfg = std::make_unique<caf::actor_system_config>();
+  // Auto: half the cores. An actor's turn per message is short; the I/O runs
+  // on threads of its own (paho's receive and send threads, the routers),
+  // and each further worker mostly adds wake-ups (docs/experiments.md,
+  // "Where a node's CPU goes").
   auto threads = opts.scheduler_threads > 0
                      ? static_cast<size_t>(opts.scheduler_threads)
-                     : static_cast<size_t>(std::max(2u, std::thread::hardware_concurrency()));
+                     : static_cast<size_t>(std::max(1u, std::thread::hardware_concurrency() / 2));
   cfg->set("scheduler.max-threads", threads);
   cfg->set("scheduler.policy", caf::atom_from_string(opts.scheduler_policy));
   cfg->add_message_types<caf::id_block::shelfwire>();
