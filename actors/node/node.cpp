@@ -17,6 +17,7 @@
 #include "actors/intake/job_intake.hpp"
 #include "actors/messages/messages.hpp"
 #include "actors/messages/presence_view.hpp"
+#include "actors/node/lean_scheduler.hpp"
 #include "actors/node/local_client.hpp"
 #include "actors/node/metrics_reporter.hpp"
 #include "actors/node/ops_endpoint.hpp"
@@ -209,6 +210,7 @@ std::string node::impl::make_system() {
                      : static_cast<size_t>(std::max(1u, std::thread::hardware_concurrency() / 2));
   cfg->set("scheduler.max-threads", threads);
   cfg->set("scheduler.policy", caf::atom_from_string(opts.scheduler_policy));
+  use_lean_scheduler(*cfg, opts.scheduler_policy == "stealing");
   cfg->add_message_types<caf::id_block::shelfwire>();
   cfg->add_message_types<caf::id_block::shelfwire_presence>();
   cfg->load<caf::io::middleman>();
