@@ -7,9 +7,9 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
-#include <sstream>
 
 #include "sim/harness/process.hpp"
+#include "sim/harness/thread_stats.hpp"
 #include "sim/harness/wait.hpp"
 
 namespace shelfwire::sim {
@@ -18,20 +18,7 @@ using namespace std::chrono_literals;
 
 double cpu_seconds(int pid) {
   std::ifstream in{"/proc/" + (pid > 0 ? std::to_string(pid) : std::string{"self"}) + "/stat"};
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto rp = s.rfind(')');
-  if (rp == std::string::npos)
-    return 0;
-  std::istringstream fields{s.substr(rp + 2)};
-  std::string f;
-  double ut = 0, st = 0;
-  for (int i = 3; i <= 15 && fields >> f; ++i) {
-    if (i == 14)
-      ut = std::stod(f);
-    if (i == 15)
-      st = std::stod(f);
-  }
-  return (ut + st) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  return proc_stat_cpu_s({std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()});
 }
 
 ceiling measure_ceiling(const std::string& rawmq, uint16_t port, int64_t n, int64_t in_flight,

@@ -17,8 +17,16 @@ std::string read_all(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-/// utime + stime from a /proc stat line (fields 14 and 15, after the comm).
-double stat_cpu_s(const std::string& s) {
+uint64_t status_field(const std::string& s, const std::string& key) {
+  auto at = s.find(key);
+  if (at == std::string::npos)
+    return 0;
+  return std::strtoull(s.c_str() + at + key.size(), nullptr, 10);
+}
+
+} // namespace
+
+double proc_stat_cpu_s(const std::string& s) {
   auto rp = s.rfind(')');
   if (rp == std::string::npos || rp + 2 > s.size())
     return 0;
@@ -33,15 +41,6 @@ double stat_cpu_s(const std::string& s) {
   }
   return (ut + st) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
-
-uint64_t status_field(const std::string& s, const std::string& key) {
-  auto at = s.find(key);
-  if (at == std::string::npos)
-    return 0;
-  return std::strtoull(s.c_str() + at + key.size(), nullptr, 10);
-}
-
-} // namespace
 
 std::map<int, thread_sample> sample_threads(int pid) {
   std::map<int, thread_sample> out;
@@ -60,7 +59,7 @@ std::map<int, thread_sample> sample_threads(int pid) {
     auto stat = read_all(dir + "/stat");
     if (stat.empty())
       continue; // ended meanwhile
-    t.cpu_s = stat_cpu_s(stat);
+    t.cpu_s = proc_stat_cpu_s(stat);
     auto status = read_all(dir + "/status");
     t.voluntary = status_field(status, "\nvoluntary_ctxt_switches:");
     t.involuntary = status_field(status, "\nnonvoluntary_ctxt_switches:");

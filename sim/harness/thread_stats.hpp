@@ -15,6 +15,10 @@ struct thread_sample {
   uint64_t involuntary = 0; ///< it was preempted
 };
 
+/// User + system CPU seconds from the text of a /proc/PID/stat (or
+/// /proc/PID/task/TID/stat) file; 0 if it is not one.
+double proc_stat_cpu_s(const std::string& stat);
+
 /// Every thread of `pid` now, by thread id (empty if the process is gone).
 std::map<int, thread_sample> sample_threads(int pid);
 
