@@ -74,11 +74,11 @@ public:
 protected:
   void start() override {
     thread_ = std::thread{[this] {
-      name_this_thread("sw.clock");
       this->system().thread_started();
       clock_.run_dispatch_loop();
       this->system().thread_terminates();
     }};
+    name_thread(thread_, "sw.clock");
     super::start();
   }
 

@@ -13,4 +13,11 @@ inline void name_this_thread(const char* name) {
   pthread_setname_np(pthread_self(), name);
 }
 
+/// Names `t` from the thread that started it: the name is there when this
+/// returns (a name the thread gives itself comes whenever it runs).
+template <class Thread>
+void name_thread(Thread& t, const char* name) {
+  pthread_setname_np(t.native_handle(), name);
+}
+
 } // namespace shelfwire
