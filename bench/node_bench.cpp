@@ -406,7 +406,7 @@ double ms(uint64_t us) {
   return static_cast<double>(us) / 1000.0;
 }
 
-/// SHELFWIRE_BENCH_DEBUG: the node's data-path counters and its busiest threads.
+/// SHELFWIRE_BENCH_DEBUG: the node's data-path counters.
 void print_debug_counters(node& n) {
   auto& m = n.metrics();
   for (auto k : {"commands.accepted", "router.dispatched", "mqtt.egress.published",
@@ -416,22 +416,6 @@ void print_debug_counters(node& n) {
                  "mqtt.egress.delivery_complete", "mqtt.egress.reconnects",
                  "mqtt.responses0.reconnects", "mqtt.responses0.unmatched"})
     std::printf("   %s=%llu\n", k, static_cast<unsigned long long>(m.counter_value(k)));
-}
-
-/// The node's threads during one level (this process: the node is in it,
-/// and so is the driver, `shelfwire-bench`), by name: CPU per command and
-/// wake-ups (voluntary context switches) per command.
-void print_threads(const std::vector<sim::thread_group>& groups, int64_t commands) {
-  auto per = [&](double v) { return commands > 0 ? v / static_cast<double>(commands) : 0.0; };
-  uint64_t woken = 0;
-  for (auto& g : groups) {
-    woken += g.voluntary;
-    std::printf("%-9s   %-16s x%-2zu %7.0f us/cmd %6.2f wake-ups/cmd %6.2f preempted/cmd\n", "",
-                g.name.c_str(), g.threads, per(1e6 * g.cpu_s),
-                per(static_cast<double>(g.voluntary)), per(static_cast<double>(g.involuntary)));
-  }
-  std::printf("%-9s   wake-ups per command, all threads: %.2f\n", "",
-              per(static_cast<double>(woken)));
 }
 
 /// One in-flight level: warm-up, the measured run, its table row(s). False
@@ -459,7 +443,8 @@ bool measure_level(const bench_options& o, bench_env& env, const std::vector<esl
               "retried\n",
               "", r.seconds, cpu_self, cpu_emu, cpu_broker,
               static_cast<unsigned long long>(r.retried));
-  print_threads(threads, o.commands);
+  if (o.commands > 0)
+    std::cout << sim::thread_table(threads, static_cast<double>(o.commands), cpu_self);
   if (o.cluster_nodes > 1) {
     auto h = n.metrics().get_histogram("cluster.hop_us").snapshot().since(hop0);
     std::printf("%-9s one CAF hop (reply forwarded by another member -> supervisor here), "

@@ -147,12 +147,13 @@ size_t command_dispatcher::redispatch(caf::event_based_actor* self, const caf::d
   // gone with what it held. Otherwise only this shard stopped: a member that
   // leaves stops its shards one after another, and the others still run
   // (and report) what they hold.
-  bool remote = node != ctx_->local_node && dm.reason == caf::exit_reason::remote_link_unreachable;
-  if (remote && std::find(dead_.begin(), dead_.end(), node) == dead_.end())
+  bool node_lost =
+      node != ctx_->local_node && dm.reason == caf::exit_reason::remote_link_unreachable;
+  if (node_lost && std::find(dead_.begin(), dead_.end(), node) == dead_.end())
     dead_.push_back(node);
   std::vector<std::pair<uint32_t, command_spec>> lost;
   for (auto i = where_.begin(); i != where_.end();) {
-    bool gone = remote ? i->second.shard.node() == node : i->second.shard.address() == dm.source;
+    bool gone = node_lost ? i->second.shard.node() == node : i->second.shard.address() == dm.source;
     if (gone) {
       lost.emplace_back(i->first, std::move(i->second.cmd));
       i = where_.erase(i);
@@ -161,7 +162,7 @@ size_t command_dispatcher::redispatch(caf::event_based_actor* self, const caf::d
     }
   }
   // Forget the dead node's other shards too: new ones will be monitored anew.
-  if (remote)
+  if (node_lost)
     for (auto i = monitored_.begin(); i != monitored_.end();)
       i = i->node() == node ? monitored_.erase(i) : std::next(i);
   if (lost.empty())

@@ -4,9 +4,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <sstream>
+
+#include "runtime/core/text_table.hpp"
 
 namespace shelfwire::sim {
 
@@ -107,6 +110,31 @@ void merge_groups(std::vector<thread_group>& into, const std::vector<thread_grou
   }
   std::sort(into.begin(), into.end(),
             [](const auto& a, const auto& b) { return a.cpu_s > b.cpu_s; });
+}
+
+uint64_t total_wakeups(const std::vector<thread_group>& groups) {
+  uint64_t n = 0;
+  for (auto& g : groups)
+    n += g.voluntary;
+  return n;
+}
+
+std::string thread_table(const std::vector<thread_group>& groups, double commands,
+                         double total_cpu_s) {
+  auto fixed = [](double v, int digits) {
+    char b[32];
+    std::snprintf(b, sizeof(b), "%.*f", digits, v);
+    return std::string{b};
+  };
+  text_table t{{"thread", "threads", "CPU s", "share", "us/cmd", "wake-ups/cmd", "preempted/cmd"}};
+  for (auto& g : groups)
+    t.add({g.name, std::to_string(g.threads), fixed(g.cpu_s, 2),
+           fixed(total_cpu_s > 0 ? 100.0 * g.cpu_s / total_cpu_s : 0.0, 0) + " %",
+           fixed(1e6 * g.cpu_s / commands, 0),
+           fixed(static_cast<double>(g.voluntary) / commands, 2),
+           fixed(static_cast<double>(g.involuntary) / commands, 2)});
+  return t.str() + "wake-ups per command, all these threads: " +
+         fixed(static_cast<double>(total_wakeups(groups)) / commands, 2) + "\n";
 }
 
 } // namespace shelfwire::sim

@@ -40,4 +40,13 @@ std::vector<thread_group> thread_deltas(const std::map<int, thread_sample>& befo
 /// Adds `more` into `into`, by name (several processes of one kind).
 void merge_groups(std::vector<thread_group>& into, const std::vector<thread_group>& more);
 
+/// The voluntary context switches of all the groups: their hand-offs.
+uint64_t total_wakeups(const std::vector<thread_group>& groups);
+
+/// The groups as a table for people — name, threads, CPU seconds, share of
+/// `total_cpu_s`, µs, wake-ups and preemptions per command — and a last
+/// line with the wake-ups per command of them all. `commands` > 0.
+std::string thread_table(const std::vector<thread_group>& groups, double commands,
+                         double total_cpu_s);
+
 } // namespace shelfwire::sim

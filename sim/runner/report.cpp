@@ -5,7 +5,6 @@
 #include <ostream>
 
 #include "runtime/core/json_writer.hpp"
-#include "runtime/core/text_table.hpp"
 #include "sim/runner/runner.hpp"
 
 namespace shelfwire::sim {
@@ -187,7 +186,7 @@ void print_summary(const run_report& r, std::ostream& out) {
                 r.cpu_sim_s, total > 0 ? 100.0 * r.cpu_sim_s / total : 0.0, r.cpu_nodes_s,
                 r.cpu_broker_s, r.cpu_redis_s, r.seconds > 0 ? total / r.seconds : 0.0);
   out << buf;
-  auto ended = r.throughput_cps * r.seconds;
+  auto ended = static_cast<double>(r.ended());
   if (ended <= 0)
     return;
   std::snprintf(buf, sizeof(buf),
@@ -197,28 +196,8 @@ void print_summary(const run_report& r, std::ostream& out) {
                 1e6 * r.cpu_sim_s / ended, 1e6 * r.cpu_redis_s / ended,
                 r.cpu_broker_s > 0 ? r.cpu_nodes_s / r.cpu_broker_s : 0.0);
   out << buf;
-  if (r.node_threads.empty())
-    return;
-  auto fixed = [](double v, int digits) {
-    char b[32];
-    std::snprintf(b, sizeof(b), "%.*f", digits, v);
-    return std::string{b};
-  };
-  text_table t{
-      {"node thread", "threads", "CPU s", "share", "us/cmd", "wake-ups/cmd", "preempted/cmd"}};
-  uint64_t woken = 0;
-  for (auto& g : r.node_threads) {
-    woken += g.voluntary;
-    t.add({g.name, std::to_string(g.threads), fixed(g.cpu_s, 2),
-           fixed(r.cpu_nodes_s > 0 ? 100.0 * g.cpu_s / r.cpu_nodes_s : 0.0, 0) + " %",
-           fixed(1e6 * g.cpu_s / ended, 0), fixed(static_cast<double>(g.voluntary) / ended, 2),
-           fixed(static_cast<double>(g.involuntary) / ended, 2)});
-  }
-  out << t.str();
-  std::snprintf(buf, sizeof(buf),
-                "thread wake-ups per command (voluntary context switches of the nodes): %.2f\n",
-                static_cast<double>(woken) / ended);
-  out << buf;
+  if (!r.node_threads.empty())
+    out << "the nodes' threads:\n" << thread_table(r.node_threads, ended, r.cpu_nodes_s);
 }
 
 std::string report_json(const run_report& r) {
@@ -293,7 +272,7 @@ std::string report_json(const run_report& r) {
   w.field("simulator_share", total > 0 ? r.cpu_sim_s / total : 0.0);
   w.field("cores_busy", r.seconds > 0 ? total / r.seconds : 0.0);
   w.end_object();
-  auto ended = r.throughput_cps * r.seconds;
+  auto ended = static_cast<double>(r.ended());
   auto per_cmd = [&](double v) { return ended > 0 ? v / ended : 0.0; };
   w.key("cpu_us_per_command").begin_object();
   w.field("nodes", per_cmd(1e6 * r.cpu_nodes_s));
@@ -302,10 +281,8 @@ std::string report_json(const run_report& r) {
   w.field("redis", per_cmd(1e6 * r.cpu_redis_s));
   w.field("nodes_to_broker", r.cpu_broker_s > 0 ? r.cpu_nodes_s / r.cpu_broker_s : 0.0);
   w.end_object();
-  uint64_t woken = 0;
   w.key("node_threads").begin_array();
   for (auto& g : r.node_threads) {
-    woken += g.voluntary;
     w.begin_object();
     w.field("name", g.name);
     w.field("threads", static_cast<uint64_t>(g.threads));
@@ -316,7 +293,7 @@ std::string report_json(const run_report& r) {
     w.end_object();
   }
   w.end_array();
-  w.field("node_wakeups_per_command", per_cmd(static_cast<double>(woken)));
+  w.field("node_wakeups_per_command", per_cmd(static_cast<double>(total_wakeups(r.node_threads))));
   radio_json(r, w);
   w.key("plots").begin_array();
   for (auto& p : r.plots)

@@ -30,7 +30,9 @@ struct run_report {
   uint64_t rejected_tasks = 0; ///< results with an error instead of outcomes
   uint64_t commands = 0;       ///< submitted
   std::array<uint64_t, outcome_status_count> outcomes{}; ///< by outcome_status
-  uint64_t lost = 0;              ///< commands submitted minus outcomes received: must be 0
+  uint64_t lost = 0; ///< commands submitted minus outcomes received: must be 0
+  /// Commands that got their outcome.
+  uint64_t ended() const { return commands - lost; }
   int64_t duplicates_dropped = 0; ///< duplicate + late gateway replies the nodes dropped
   int64_t malformed = 0;
   int64_t replies_received = 0;

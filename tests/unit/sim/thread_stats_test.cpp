@@ -61,6 +61,17 @@ TEST_CASE("thread deltas: grouped by name, differences, new threads from zero, i
   CHECK(d[0].voluntary == 41);
 }
 
+TEST_CASE("thread table: per command figures and the wake-ups of all the threads",
+          "[sim][threads]") {
+  std::vector<thread_group> g{{"rcv", 1, 0.5, 300, 10}, {"worker", 2, 0.25, 100, 0}};
+  CHECK(total_wakeups(g) == 400);
+  auto t = thread_table(g, 1000, 1.0);
+  CHECK(t.find("500") != std::string::npos);  // rcv: 500 us per command
+  CHECK(t.find("50 %") != std::string::npos); // rcv: half of the 1.0 s
+  CHECK(t.find("0.30") != std::string::npos); // rcv: 0.30 wake-ups per command
+  CHECK(t.find("all these threads: 0.40\n") != std::string::npos);
+}
+
 TEST_CASE("thread samples: this process's named thread, its CPU and its wake-ups",
           "[sim][threads]") {
   std::mutex mtx;
