@@ -17,31 +17,18 @@
 
 using namespace shelfwire::sim;
 
-namespace {
-
-thread_sample sample(const char* name, double cpu_s, uint64_t vol, uint64_t invol) {
-  thread_sample t;
-  t.name = name;
-  t.cpu_s = cpu_s;
-  t.voluntary = vol;
-  t.involuntary = invol;
-  return t;
-}
-
-} // namespace
-
 TEST_CASE("thread deltas: grouped by name, differences, new threads from zero, idle left out",
           "[sim][threads]") {
-  std::map<int, thread_sample> before{{1, sample("rcv", 1.0, 100, 10)},
-                                      {2, sample("worker", 2.0, 50, 5)},
-                                      {3, sample("worker", 0.5, 20, 2)},
-                                      {4, sample("idle", 0.1, 3, 0)},
-                                      {5, sample("gone", 0.3, 9, 9)}};
-  std::map<int, thread_sample> after{{1, sample("rcv", 1.5, 140, 10)},
-                                     {2, sample("worker", 2.25, 60, 6)},
-                                     {3, sample("worker", 1.0, 25, 2)},
-                                     {4, sample("idle", 0.1, 3, 0)},
-                                     {6, sample("new", 0.2, 7, 1)}};
+  std::map<int, thread_sample> before{{1, thread_sample{"rcv", 1.0, 100, 10}},
+                                      {2, thread_sample{"worker", 2.0, 50, 5}},
+                                      {3, thread_sample{"worker", 0.5, 20, 2}},
+                                      {4, thread_sample{"idle", 0.1, 3, 0}},
+                                      {5, thread_sample{"gone", 0.3, 9, 9}}};
+  std::map<int, thread_sample> after{{1, thread_sample{"rcv", 1.5, 140, 10}},
+                                     {2, thread_sample{"worker", 2.25, 60, 6}},
+                                     {3, thread_sample{"worker", 1.0, 25, 2}},
+                                     {4, thread_sample{"idle", 0.1, 3, 0}},
+                                     {6, thread_sample{"new", 0.2, 7, 1}}};
   auto d = thread_deltas(before, after);
   REQUIRE(d.size() == 3);       // idle did nothing, gone is gone
   CHECK(d[0].name == "worker"); // busiest first: 0.75 s
