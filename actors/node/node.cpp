@@ -51,6 +51,18 @@ bool wait_for(Pred pred, std::chrono::milliseconds timeout) {
   return true;
 }
 
+/// QoS of the node's own subscriptions (gateway responses, job
+/// submissions). The node's sessions are clean (clean start, no session
+/// expiry): when one ends, the broker drops the messages it had not yet
+/// had acknowledged — mosquitto hands them to no other member of a shared
+/// subscription — exactly as it drops QoS 0 ones. QoS 1 toward the node
+/// would therefore buy nothing and cost a PUBACK per message on both sides
+/// (issue 16). What covers a message lost with a connection is end to end:
+/// the producer's receipt wait (docs/northbound.md) and the command's
+/// retries. Publishers keep their QoS (gateway responses and submissions are
+/// published at QoS 1 to the broker, actions at QoS 1 to gateways).
+constexpr int inbound_qos = 0;
+
 } // namespace
 
 struct node::impl {
@@ -319,9 +331,10 @@ void node::impl::make_consumers() {
   for (int i = 0; i < gw.response_consumers; ++i) {
     auto ingress = sys->spawn(response_ingress, node_context_ptr{ctx});
     workers.push_back(ingress);
-    consumers.push_back(forward(
-        "responses" + std::to_string(i),
-        "$share/" + gw.response_share_group + "/" + gw.topic_prefix + "/+/response", 1, ingress));
+    consumers.push_back(
+        forward("responses" + std::to_string(i),
+                "$share/" + gw.response_share_group + "/" + gw.topic_prefix + "/+/response",
+                inbound_qos, ingress));
   }
   if (!opts.routing.consume)
     return;
@@ -342,7 +355,7 @@ void node::impl::make_intake() {
   for (int i = 0; i < io.consumers; ++i)
     intake_clients.push_back(forward(i == 0 ? std::string{"intake"} : "intake" + std::to_string(i),
                                      "$share/" + io.share_group + "/" + io.topic_prefix + "/submit",
-                                     1, intake));
+                                     inbound_qos, intake));
 }
 
 std::string node::start() {
