@@ -70,7 +70,7 @@ struct bench_options {
   int64_t ceiling_requests = 50'000;
   int64_t gateways = 100;
   int64_t esls = 10'000;
-  int64_t routers = 4;
+  int64_t routers = 0; ///< the node's default (half the cores)
   int64_t supervisors = 2;
   int64_t scheduler_threads = 0; ///< the node's default (half the cores)
   int64_t cluster_nodes = 1;
@@ -126,7 +126,8 @@ const config::schema<bench_options>& bench_schema() {
         "store.esls", [](auto& o) -> auto& { return o.esls; }, 1, 1'000'000, "ESLs.");
     s.add_section("node", "The node under test.");
     s.integer(
-        "node.routers", [](auto& o) -> auto& { return o.routers; }, 1, 1024, "routers.pool-size.");
+        "node.routers", [](auto& o) -> auto& { return o.routers; }, 0, 256,
+        "routers.pool-size (0: the node's default, half the cores).");
     s.integer(
         "node.supervisors", [](auto& o) -> auto& { return o.supervisors; }, 1, 256,
         "commands.supervisors.");
@@ -466,11 +467,13 @@ int run(const bench_options& o, const log::log_options& lo, const bench_certs* t
         std::optional<std::map<int64_t, sim::ceiling>>& ceilings) {
   bench_env env{tls}; // 1. the servers
   env.exporter = exporter;
-  std::printf("\nshelfwire-bench: MQTT %s (%s), exporter %s, redis 127.0.0.1:%u, %lld gateways, "
-              "%lld ESLs, %lld routers, %lld commands per level\n",
-              tls ? "over TLS" : "plain", env.url.c_str(), exporter ? "on" : "off",
-              env.redis.port(), static_cast<long long>(o.gateways), static_cast<long long>(o.esls),
-              static_cast<long long>(o.routers), static_cast<long long>(o.commands));
+  std::printf(
+      "\nshelfwire-bench: MQTT %s (%s), exporter %s, redis 127.0.0.1:%u, %lld gateways, "
+      "%lld ESLs, routers: %lld, %lld commands per level\n",
+      tls ? "over TLS" : "plain", env.url.c_str(), exporter ? "on" : "off", env.redis.port(),
+      static_cast<long long>(o.gateways), static_cast<long long>(o.esls),
+      static_cast<long long>(router_options{static_cast<int>(o.routers)}.effective_pool_size()),
+      static_cast<long long>(o.commands));
   // 2. The bare broker's ceiling, before anything else uses the broker.
   if (!ceilings)
     ceilings = measure_ceilings(o, env);

@@ -236,8 +236,11 @@ void add_routing_keys(schema<node_options>& s) {
 void add_routers_keys(schema<node_options>& s) {
   s.add_section("routers", "The router actor pool (ESL to best gateway).");
   s.integer(
-      "routers.pool-size", [](auto& o) -> auto& { return o.routers.pool_size; }, 1, 256,
-      "Router actors in the pool (round robin); each has its own thread and Redis connection.");
+      "routers.pool-size", [](auto& o) -> auto& { return o.routers.pool_size; }, 0, 256,
+      "Router actors in the pool (round robin); each has its own thread and Redis connection. "
+      "0 means half the CPU cores, at least one (one router batches every lookup that queued "
+      "during its Redis round trip; more routers than cores only add thread wake-ups: "
+      "docs/experiments.md).");
   s.integer(
       "routers.lookup-timeout-ms", [](auto& o) -> auto& { return o.routers.lookup_timeout_ms; }, 10,
       minute,

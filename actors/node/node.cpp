@@ -121,6 +121,7 @@ struct node::impl {
 node::node(node_options opts)
     : impl_(std::make_unique<impl>()) {
   resolve_node_name(opts);
+  opts.routers.pool_size = opts.routers.effective_pool_size(); // 0: half the cores
   auto ctx = std::make_shared<node_context>();
   ctx->opts = std::move(opts);
   ctx->id.name = ctx->opts.name;

@@ -31,16 +31,16 @@ struct bad_config {
 // The messages are the documented ones (docs/configuration.md).
 const bad_config bad_configs[] = {
     {"not an integer, command line", nullptr, "--routers.pool-size=abc",
-     "routers.pool-size: expected an integer in [1, 256], got 'abc' (command line)"},
+     "routers.pool-size: expected an integer in [0, 256], got 'abc' (command line)"},
     {"not an integer, file", "[routers]\npool-size = abc\n", nullptr,
-     "routers.pool-size: expected an integer in [1, 256], got 'abc' ({file}:2)"},
+     "routers.pool-size: expected an integer in [0, 256], got 'abc' ({file}:2)"},
     {"wrong enum, command line", nullptr, "--scheduler.policy=steal",
      "scheduler.policy: expected one of stealing, sharing, got 'steal' (command line)"},
     {"wrong enum, file", "; levels\n[log]\nlevel = warning\n", nullptr,
      "log.level: expected one of trace, debug, info, warn, error, critical, off, got 'warning' "
      "({file}:3)"},
     {"out of range, command line", nullptr, "--routers.pool-size=257",
-     "routers.pool-size: expected an integer in [1, 256], got '257' (command line)"},
+     "routers.pool-size: expected an integer in [0, 256], got '257' (command line)"},
     {"out of range, file", "[commands]\nmax-attempts = 17\n", nullptr,
      "commands.max-attempts: expected an integer in [1, 16], got '17' ({file}:2)"},
     {"bad boolean", nullptr, "--mqtt.tcp-nodelay=yes",
@@ -68,9 +68,9 @@ const bad_config bad_configs[] = {
      "(command line), commands.attempt-timeout-ms = 5000 (default)"},
     {"unknown option", nullptr, "--dump_config",
      "--dump_config: unknown option (command line); did you mean --dump-config?"},
-    {"bad value in the file, good one on the command line", "[routers]\npool-size = 0\n",
+    {"bad value in the file, good one on the command line", "[routers]\npool-size = -1\n",
      "--routers.pool-size=4",
-     "routers.pool-size: expected an integer in [1, 256], got '0' ({file}:2)"},
+     "routers.pool-size: expected an integer in [0, 256], got '-1' ({file}:2)"},
 };
 
 /// The keys ("section.key") of an INI text as --dump-config writes it.

@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "config/node_config.hpp"
@@ -327,7 +328,7 @@ TEST_CASE("node: integer ranges, both ends") {
       {"routing.warmup-ms", 0, 86400000},
       {"routing.outage-buffer-adverts", 0, 10000000},
       {"routing.outage-retry-ms", 10, 60000},
-      {"routers.pool-size", 1, 256},
+      {"routers.pool-size", 0, 256},
       {"routers.lookup-timeout-ms", 10, 60000},
       {"routers.lookup-batch-max", 1, 10000},
       {"commands.supervisors", 1, 256},
@@ -359,7 +360,18 @@ TEST_CASE("node: integer ranges, both ends") {
     }
   }
   CHECK(load_fail({"--routers.pool-size=abc"}).message ==
-        "routers.pool-size: expected an integer in [1, 256], got 'abc' (command line)");
+        "routers.pool-size: expected an integer in [0, 256], got 'abc' (command line)");
+}
+
+TEST_CASE("node: routers.pool-size 0 stands for half the cores, at least one") {
+  const auto cores = static_cast<int>(std::thread::hardware_concurrency());
+  router_options r;
+  CHECK(r.pool_size == 0); // the default
+  CHECK(r.effective_pool_size() == std::max(1, cores / 2));
+  r.pool_size = 3;
+  CHECK(r.effective_pool_size() == 3);
+  r.pool_size = 256;
+  CHECK(r.effective_pool_size() == 256);
 }
 
 TEST_CASE("node: enumerations, booleans and lists") {
@@ -529,7 +541,7 @@ TEST_CASE("node: a file, then the command line") {
   temp_file bad{"[routers]\n\n\n\n\n\n\n\n\n\n\npool-size = abc\n", "node.ini"};
   err = load_fail({"--config", bad.path()});
   CHECK(err.message ==
-        "routers.pool-size: expected an integer in [1, 256], got 'abc' (" + bad.path() + ":12)");
+        "routers.pool-size: expected an integer in [0, 256], got 'abc' (" + bad.path() + ":12)");
 }
 
 TEST_CASE("node: --dump-config reads back to the same options, secrets hidden") {
