@@ -5,19 +5,21 @@
 namespace shelfwire {
 
 /// Makes `cfg`'s actor system use CAF's scheduler (`sharing` or `stealing`,
-/// `scheduler.max-threads` workers) with a clock that is told of an actor's
-/// end only if the actor ever set a timeout.
+/// `scheduler.max-threads` workers) with a clock of ours that wakes its
+/// thread (`sw.clock`) only when it must.
 ///
-/// Why: in CAF 0.17.6 every actor's cleanup calls
-/// `clock().cancel_timeouts(this)`, which allocates an event, takes the
-/// clock's lock and wakes the clock thread if it was idle — for every actor,
-/// whether or not it set a timeout. A node ends one command actor per
-/// command: that was about one clock-thread wake-up per command
-/// (docs/experiments.md, "Where a node's CPU goes"). The clock here keeps the
-/// ids of actors with timeouts (ordinary, request or multi timeouts: the
-/// only ones `cancel_timeouts` removes) and passes the cancellation on only
-/// for those; for the others it had nothing to remove. Everything else is
-/// CAF's own coordinator, unchanged. Its clock thread is `sw.clock`.
+/// Why: CAF 0.17.6's clock wakes its thread for every event it is given
+/// while idle: a timeout set, a timeout cancelled (every answered request
+/// with a timeout), and every actor's end (`cancel_timeouts`, whether or not
+/// the actor set a timeout). A node ends one command actor per command, and
+/// in a cluster each job sets and cancels several timeouts: one to 2.4
+/// clock wake-ups per command (docs/experiments.md, "Where a node's CPU
+/// goes"). This clock keeps CAF's schedule and dispatch, but: a new entry
+/// wakes the thread only if due before the thread would wake anyway;
+/// cancellations wait for the next wake-up (never later than the earliest
+/// entry, so a cancelled entry cannot fire); wake-ups fall on a 5 ms grid
+/// (entries fire up to 5 ms late, together); an actor's end is passed on
+/// only if the actor set a timeout. Everything else is CAF's coordinator.
 ///
 /// Call before constructing the `caf::actor_system`. `stealing`: the
 /// work-stealing policy, else work sharing.

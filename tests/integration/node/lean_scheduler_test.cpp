@@ -102,3 +102,40 @@ TEST_CASE("lean scheduler: actors without timeouts end without waking the clock 
   }
   CHECK(clock_wakeups() - mid >= 1);
 }
+
+TEST_CASE("lean scheduler: answered requests with timeouts do not wake the clock thread each",
+          "[node][scheduler]") {
+  // CAF's clock wakes its thread to enter each timeout and again to cancel
+  // it when the answer comes: two wake-ups per request. Here an entry due
+  // after the thread's next wake-up and every cancellation wait for it.
+  lean_system ls;
+  caf::scoped_actor self{*ls.sys};
+  auto mute = ls.sys->spawn(silent, 0);
+  // One entry far out, as a node always has some (heartbeats, ticks).
+  self->delayed_send(mute, 60s, 0);
+  auto before = clock_wakeups();
+  REQUIRE(before >= 0);
+  for (int i = 0; i < 2'000; ++i) {
+    auto e = ls.sys->spawn(echo, 0);
+    self->request(e, 10s, i).receive([&](int x) { CHECK(x == i); },
+                                     [](caf::error&) { FAIL("no answer"); });
+  }
+  CHECK(clock_wakeups() - before <= 10);
+  self->send_exit(mute, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("lean scheduler: an entry due before the clock's next wake-up wakes it",
+          "[node][scheduler]") {
+  lean_system ls;
+  caf::scoped_actor self{*ls.sys};
+  auto mute = ls.sys->spawn(silent, 0);
+  self->delayed_send(mute, 60s, 0); // the clock thread sleeps 60 s
+  auto t0 = std::chrono::steady_clock::now();
+  self->delayed_send(self, 50ms, 7);
+  self->receive([](int x) { CHECK(x == 7); },
+                caf::after(5s) >> [] { FAIL("the delayed message waited for the far entry"); });
+  auto waited = std::chrono::steady_clock::now() - t0;
+  CHECK(waited >= 50ms);
+  CHECK(waited < 2s);
+  self->send_exit(mute, caf::exit_reason::user_shutdown);
+}
