@@ -29,16 +29,22 @@ namespace {
 /// - a new timeout or delayed message wakes it only if it is due before the
 ///   time the thread sleeps until;
 /// - a cancellation never wakes it: it waits in the queue for the thread's
-///   next wake-up, which comes no later than the earliest scheduled entry,
-///   so no cancelled entry can fire first (at most `max_queued` wait);
+///   next wake-up, which comes no later than the earliest scheduled entry
+///   (or once `max_queued` events wait). In CAF 0.17.6 the only
+///   cancellation is an ended actor's (`cancel_timeouts`): an entry of an
+///   ended actor that falls due before its cancellation is applied goes to
+///   a closed mailbox and is dropped, as with CAF's own clock (whose window
+///   for that is shorter); until then the entry keeps the actor's memory;
 /// - the thread wakes on a grid of `grid` (5 ms): entries due within one
 ///   step fire together, up to one step late;
 /// - an actor's end (`cancel_timeouts`) is queued only for actors that ever
 ///   set a timeout.
 ///
 /// CAF's own clock wakes its thread for every event pushed into an empty
-/// queue: a request with a timeout that is answered costs two wake-ups, an
-/// ended actor one. In a cluster that was 2.4 wake-ups per command
+/// queue and for every entry that falls due: a request with a timeout costs
+/// a wake-up to enter it and one when it fires, answered or not (CAF 0.17.6
+/// never cancels a request's timeout; the late error is dropped), an ended
+/// actor one. In a cluster that was 2.4 wake-ups per command
 /// (docs/experiments.md, "Where a node's CPU goes").
 class lean_clock : public caf::detail::thread_safe_actor_clock {
 public:
@@ -110,8 +116,8 @@ public:
       batch.swap(queued_);
       earliest_queued_ = time_point::max();
       guard.unlock();
-      bool done = dispatch(batch);
-      batch.clear(); // outside the lock: may release the last reference to an actor
+      bool done = dispatch(batch); // outside the lock: may release the last reference to actors
+      batch.clear();
       if (done)
         return;
       trigger_expired_timeouts();
@@ -125,10 +131,10 @@ public:
 private:
   /// `t` rounded up to the grid.
   static time_point on_grid(time_point t) {
-    if (t == time_point::max())
-      return t;
     auto step = std::chrono::duration_cast<duration_type>(grid);
     auto since = t.time_since_epoch();
+    if (since > duration_type::max() - step)
+      return time_point::max(); // no room to round up: as good as never
     return time_point{(since + step - duration_type{1}) / step * step};
   }
 
@@ -212,11 +218,11 @@ private:
 
   std::mutex mtx_;
   std::condition_variable cv_;
-  std::vector<unique_event_ptr> queued_;           ///< events for the clock thread
-  time_point earliest_queued_ = time_point::max(); ///< earliest due among them (on the grid)
-  time_point sleeping_until_ = time_point::min();  ///< while the thread sleeps: until when
-  bool wake_ = false;
   std::unordered_set<caf::actor_id> with_timeouts_; ///< live actors that set a timeout
+  std::vector<unique_event_ptr> queued_;            ///< events for the clock thread
+  time_point earliest_queued_ = time_point::max();  ///< earliest due among them (on the grid)
+  time_point sleeping_until_ = time_point::min();   ///< while the thread sleeps: until when
+  bool wake_ = false;
 };
 
 /// CAF's coordinator with `lean_clock` as the system's clock. (The base

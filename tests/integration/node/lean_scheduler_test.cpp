@@ -105,9 +105,9 @@ TEST_CASE("lean scheduler: actors without timeouts end without waking the clock 
 
 TEST_CASE("lean scheduler: answered requests with timeouts do not wake the clock thread each",
           "[node][scheduler]") {
-  // CAF's clock wakes its thread to enter each timeout and again to cancel
-  // it when the answer comes: two wake-ups per request. Here an entry due
-  // after the thread's next wake-up and every cancellation wait for it.
+  // CAF's clock wakes its thread to enter each timeout (and again when it
+  // falls due: CAF 0.17.6 never cancels an answered request's timeout). Here
+  // an entry due after the thread's next wake-up waits for that wake-up.
   lean_system ls;
   caf::scoped_actor self{*ls.sys};
   auto mute = ls.sys->spawn(silent, 0);
