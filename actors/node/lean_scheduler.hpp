@@ -12,8 +12,8 @@ namespace shelfwire {
 /// while idle — a timeout set, every actor's end (`cancel_timeouts`, whether
 /// or not the actor set a timeout) — and for every entry that falls due,
 /// including the timeouts of requests long answered (CAF 0.17.6 never
-/// cancels those; the late error is dropped). A node ends one command actor per command, and
-/// in a cluster each job sets and cancels several timeouts: one to 2.4
+/// cancels those; the late error is dropped). A node ends one command actor
+/// per command, and in a cluster each job sets several timeouts: one to 2.4
 /// clock wake-ups per command (docs/experiments.md, "Where a node's CPU
 /// goes"). This clock keeps CAF's schedule and dispatch, but: a new entry
 /// wakes the thread only if due before the thread would wake anyway;

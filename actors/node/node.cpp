@@ -25,6 +25,7 @@
 #include "actors/router/router.hpp"
 #include "actors/status/status_consumer.hpp"
 #include "config/node_config.hpp"
+#include "runtime/core/cores.hpp"
 #include "runtime/core/loopback.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/mqtt/client.hpp"
@@ -218,9 +219,8 @@ std::string node::impl::make_system() {
   // on threads of its own (paho's receive and send threads, the routers),
   // and each further worker mostly adds wake-ups (docs/experiments.md,
   // "Where a node's CPU goes").
-  auto threads = opts.scheduler_threads > 0
-                     ? static_cast<size_t>(opts.scheduler_threads)
-                     : static_cast<size_t>(std::max(1u, std::thread::hardware_concurrency() / 2));
+  auto threads = opts.scheduler_threads > 0 ? static_cast<size_t>(opts.scheduler_threads)
+                                            : static_cast<size_t>(half_the_cores());
   cfg->set("scheduler.max-threads", threads);
   cfg->set("scheduler.policy", caf::atom_from_string(opts.scheduler_policy));
   use_lean_scheduler(*cfg, opts.scheduler_policy == "stealing");

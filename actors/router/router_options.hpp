@@ -1,7 +1,6 @@
 #pragma once
 
-#include <algorithm>
-#include <thread>
+#include "runtime/core/cores.hpp"
 
 namespace shelfwire {
 
@@ -22,11 +21,7 @@ struct router_options {
   /// routers add throughput only while they have cores to run on; beyond
   /// that each one adds thread wake-ups per command (docs/experiments.md,
   /// issue 16: 4 routers against 1 on two cores).
-  int effective_pool_size() const {
-    if (pool_size > 0)
-      return pool_size;
-    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency() / 2));
-  }
+  int effective_pool_size() const { return pool_size > 0 ? pool_size : half_the_cores(); }
 };
 
 } // namespace shelfwire
